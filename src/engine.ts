@@ -1,0 +1,66 @@
+/**
+ * The engine boundary: the few operations the manager needs from a SQLite connection. Every adapter
+ * (node:sqlite, @db/sqlite, libSQL, …) implements these, and nothing above this file knows which engine
+ * it talks to. All methods are async so remote engines fit the same shape as embedded ones.
+ *
+ * @module
+ */
+
+/** A value SQLite stores: NULL, INTEGER (number or bigint), REAL, TEXT or BLOB. */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+
+/** A value accepted as a statement parameter; normalised to a {@link SqlValue} by the executor. */
+export type SqlParam = SqlValue | boolean | undefined | Date;
+
+/** Positional parameters, or one object of named ones (`$name`, `:name` or `@name` in the SQL). */
+export type SqlParams = readonly SqlValue[] | Readonly<Record<string, SqlValue>>;
+
+/** One result row: column name to value, as a plain object. */
+export type Row = Record<string, SqlValue>;
+
+/** What a data-changing statement did. */
+export interface RunResult {
+  /** Rows inserted, updated or deleted by the statement. */
+  changes: number;
+  /** Rowid of the last inserted row on this connection. */
+  lastInsertRowId: number | bigint;
+}
+
+/** A connection or transaction that runs SQL. */
+export interface SqlConnection {
+  /** Runs one or many statements, separated by semicolons, as one script. */
+  exec(sql: string): Promise<void>;
+  /** Runs one statement and returns its rows. */
+  query(sql: string, params: SqlParams): Promise<Row[]>;
+  /** Runs one statement and returns what it changed. */
+  run(sql: string, params: SqlParams): Promise<RunResult>;
+}
+
+/** A write transaction, holding the database's write lock until it ends. */
+export interface WriteTransaction extends SqlConnection {
+  /** Makes every change since the transaction began durable. */
+  commit(): Promise<void>;
+  /** Discards every change since the transaction began. */
+  rollback(): Promise<void>;
+  /** Whether the transaction is still open (SQL run inside it may have ended it). */
+  isOpen(): Promise<boolean>;
+}
+
+/** An open database, as the manager sees it. */
+export interface SqlEngine extends SqlConnection {
+  /** Name of the engine, for messages (`"node:sqlite"`). */
+  readonly name: string;
+  /**
+   * Starts a write transaction, taking the write lock up front (`BEGIN IMMEDIATE`), waiting as long as
+   * the connection's busy timeout allows for another connection to release it.
+   */
+  beginWrite(): Promise<WriteTransaction>;
+  /** Whether the connection is inside a transaction its owner started. */
+  inTransaction(): Promise<boolean>;
+}
+
+/** Whether an error from an engine means "another connection holds the lock". */
+export function isBusyError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /database is locked|SQLITE_BUSY|database table is locked/i.test(message);
+}

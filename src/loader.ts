@@ -1,0 +1,300 @@
+/**
+ * The file loader: finds migration files in a directory and turns them into migrations.
+ *
+ * - `NNN_snake_case_name.ts`: the default export is a migration object (without `version`) or a
+ *   `BaseMigration` subclass. The module is imported only when the migration has to run.
+ * - `NNN_snake_case_name.sql`: `-- migrate:up` and optional `-- migrate:down` sections, each run as
+ *   one script. `transaction:false` after a marker runs the migration outside a transaction.
+ *
+ * The number is the version, the rest of the name (underscores as spaces) the description. Files
+ * that look like migrations but are malformed are errors naming the file, never skipped.
+ * Files starting with `_` or `.` are left alone (shared helpers, `.gitkeep`).
+ *
+ * @module
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { checksumOf } from "./checksum.ts";
+import { InvalidInputError, MigrationFileError } from "./errors.ts";
+import type { Executor } from "./executor.ts";
+import type { DeferredMigration, Migration } from "./migration.ts";
+
+/** A migration file name: at least three digits, an underscore, words joined by underscores. */
+export const MIGRATION_FILE_NAME: RegExp = /^(\d{3,})_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)\.(ts|sql)$/;
+
+/** A migration file's parts, from its name. */
+export interface MigrationFileName {
+  /** The version, from the leading number. */
+  version: number;
+  /** The description: the name's words separated by spaces. */
+  description: string;
+  /** `"ts"` or `"sql"`. */
+  kind: "ts" | "sql";
+}
+
+/**
+ * Parses a file name in the migrations directory: the migration it names, `null` for a file the
+ * loader leaves alone, or a {@link MigrationFileError} for a name that looks like a migration but is not one.
+ */
+export function parseMigrationFileName(name: string, dir: string): MigrationFileName | null {
+  if (name.startsWith(".") || name.startsWith("_")) return null;
+  const match = MIGRATION_FILE_NAME.exec(name);
+  if (!match) {
+    if (!/\.(ts|sql)$/i.test(name) && !/^\d/.test(name)) return null;
+    throw new MigrationFileError(
+      `${join(dir, name)} is not a valid migration file name: expected NNN_name.ts or NNN_name.sql ` +
+        `(at least three digits, an underscore, then words of letters and digits joined by underscores, ` +
+        `e.g. 003_add_index.sql). Rename it, or start its name with _ if it is not a migration.`,
+      join(dir, name),
+    );
+  }
+  const version = Number(match[1]);
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new MigrationFileError(
+      `${join(dir, name)} has version ${match[1]}, which is not a usable version ` +
+        `(a whole number from 1 to ${Number.MAX_SAFE_INTEGER}). Renumber it.`,
+      join(dir, name),
+    );
+  }
+  return { version, description: match[2].replaceAll("_", " "), kind: match[3] as "ts" | "sql" };
+}
+
+/**
+ * Loads every migration file of a directory, sorted by version.
+ *
+ * @param dir The directory, as a path (relative to the working directory) or a `file:` URL.
+ * @returns The migrations; `.ts` files are imported only when they run.
+ * @throws {MigrationFileError} when the directory cannot be read or a file is malformed.
+ * @throws {InvalidInputError} when `dir` is a URL that is not a `file:` URL.
+ *
+ * @example Load the migrations next to this module
+ * ```ts
+ * import { loadMigrations } from "../mod.ts";
+ *
+ * const migrations = await loadMigrations(new URL("../migrations/", import.meta.url));
+ * console.log(migrations.map((m) => `${m.version} ${m.description}`));
+ * ```
+ */
+export async function loadMigrations(dir: string | URL): Promise<Migration[]> {
+  const path = directoryPath(dir);
+  const files = await listMigrationFiles(path);
+  const migrations = await Promise.all(files.map(({ name, parsed }) => loadFile(join(path, name), parsed)));
+  return migrations.sort((a, b) => a.version - b.version);
+}
+
+/** Absolute path of a migrations directory given as a path or a `file:` URL. */
+export function directoryPath(dir: string | URL): string {
+  if (dir instanceof URL || /^[a-z][a-z0-9+.-]+:\/\//i.test(dir)) {
+    const url = new URL(dir);
+    if (url.protocol !== "file:") {
+      throw new InvalidInputError(
+        `The migrations directory must be on this machine; got ${url.href}. Give a path or a file: URL.`,
+        "dir",
+      );
+    }
+    return fileURLToPath(url);
+  }
+  return isAbsolute(dir) ? dir : resolve(dir);
+}
+
+/** The migration files of a directory with their parsed names, in no particular order. */
+export async function listMigrationFiles(
+  path: string,
+): Promise<{ name: string; parsed: MigrationFileName }[]> {
+  const files: { name: string; parsed: MigrationFileName }[] = [];
+  try {
+    for await (const entry of Deno.readDir(path)) {
+      if (!entry.isFile && !entry.isSymlink) continue;
+      const parsed = parseMigrationFileName(entry.name, path);
+      if (parsed) files.push({ name: entry.name, parsed });
+    }
+  } catch (cause) {
+    if (cause instanceof MigrationFileError) throw cause;
+    const reason = cause instanceof Deno.errors.NotFound
+      ? "it does not exist (create it, or pass --dir)"
+      : cause instanceof Deno.errors.NotCapable || cause instanceof Deno.errors.PermissionDenied
+      ? "permission to read it was denied"
+      : cause instanceof Error
+      ? cause.message
+      : String(cause);
+    throw new MigrationFileError(`Cannot read the migrations directory ${path}: ${reason}.`, path, { cause });
+  }
+  return files;
+}
+
+async function loadFile(file: string, parsed: MigrationFileName): Promise<Migration> {
+  let source: string;
+  try {
+    source = await Deno.readTextFile(file);
+  } catch (cause) {
+    throw new MigrationFileError(`Cannot read migration file ${file}: ${(cause as Error).message}.`, file, {
+      cause,
+    });
+  }
+  const base: FileFacts = {
+    version: parsed.version,
+    description: parsed.description,
+    file,
+    checksum: checksumOf(source),
+  };
+  return parsed.kind === "sql" ? { ...base, ...parseSqlMigration(source, file) } : deferredModule(base);
+}
+
+/** The sections of a `.sql` migration. */
+interface SqlSections {
+  up(db: Executor): Promise<void>;
+  down?(db: Executor): Promise<void>;
+  transaction?: false;
+}
+
+const MARKER = /^--\s*migrate:(\S*)(.*)$/;
+
+/**
+ * Parses a `.sql` migration: exactly one `-- migrate:up` section, at most one `-- migrate:down`,
+ * nothing but comments before the first marker.
+ *
+ * @throws {MigrationFileError} naming the file and line at fault.
+ */
+export function parseSqlMigration(source: string, file: string): SqlSections {
+  const sections = new Map<string, string[]>();
+  let current: string[] | null = null;
+  let transaction = true;
+  const lines = source.replace(/^\uFEFF/, "").split(/\r?\n/);
+  lines.forEach((line, index) => {
+    const marker = MARKER.exec(line.trim());
+    if (!marker) {
+      if (current) current.push(line);
+      else if (line.trim() !== "" && !line.trim().startsWith("--")) {
+        throw new MigrationFileError(
+          `${file}:${index + 1} has SQL before the "-- migrate:up" marker. Put every statement in a section.`,
+          file,
+        );
+      }
+      return;
+    }
+    const [, section, rest] = marker;
+    if (section !== "up" && section !== "down") {
+      throw new MigrationFileError(
+        `${file}:${
+          index + 1
+        } has an unknown marker "-- migrate:${section}"; use "-- migrate:up" or "-- migrate:down".`,
+        file,
+      );
+    }
+    if (sections.has(section)) {
+      throw new MigrationFileError(
+        `${file}:${index + 1} has a second "-- migrate:${section}" section; keep one.`,
+        file,
+      );
+    }
+    for (const option of rest.trim().split(/\s+/).filter(Boolean)) {
+      if (option === "transaction:false") transaction = false;
+      else if (option !== "transaction:true") {
+        throw new MigrationFileError(
+          `${file}:${index + 1} has an unknown option "${option}" after "-- migrate:${section}"; ` +
+            `the only option is transaction:false.`,
+          file,
+        );
+      }
+    }
+    current = [];
+    sections.set(section, current);
+  });
+  const up = sections.get("up");
+  if (!up) {
+    throw new MigrationFileError(
+      `${file} has no "-- migrate:up" line. A .sql migration needs "-- migrate:up" before its statements ` +
+        `and, to be reversible, "-- migrate:down" before the statements that undo them.`,
+      file,
+    );
+  }
+  const upSql = up.join("\n");
+  const down = sections.get("down");
+  const downSql = down?.join("\n");
+  return {
+    up: (db) => db.exec(upSql),
+    ...(downSql !== undefined ? { down: (db: Executor) => db.exec(downSql) } : {}),
+    ...(transaction ? {} : { transaction: false as const }),
+  };
+}
+
+/** What a file tells about its migration before its code is loaded. */
+type FileFacts = Omit<Migration, "up" | "down"> & { file: string };
+
+function deferredModule(base: FileFacts): DeferredMigration {
+  let loaded: Promise<Migration> | undefined;
+  const resolveModule = () => loaded ??= importModule(base);
+  return {
+    ...base,
+    resolve: resolveModule,
+    up: async (db) => await (await resolveModule()).up(db),
+  };
+}
+
+async function importModule(base: FileFacts): Promise<Migration> {
+  let exported: unknown;
+  try {
+    exported = (await import(pathToFileURL(base.file).href)).default;
+  } catch (cause) {
+    throw new MigrationFileError(
+      `Migration file ${base.file} could not be imported: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      base.file,
+      { cause },
+    );
+  }
+  const definition = migrationObject(exported, base.file);
+  if (definition.version !== undefined && definition.version !== base.version) {
+    throw new MigrationFileError(
+      `${base.file} declares version ${
+        String(definition.version)
+      }, but its file name says ${base.version}. ` +
+        `Remove the version from the file or make them agree.`,
+      base.file,
+    );
+  }
+  const up = definition.up;
+  const down = definition.down;
+  return {
+    ...base,
+    up: (db) => up.call(definition, db),
+    ...(typeof down === "function" ? { down: (db: Executor) => down.call(definition, db) } : {}),
+    ...(definition.transaction === false ? { transaction: false } : {}),
+  };
+}
+
+interface ModuleExport {
+  version?: unknown;
+  up: (db: Executor) => void | Promise<void>;
+  down?: unknown;
+  transaction?: unknown;
+}
+
+function migrationObject(exported: unknown, file: string): ModuleExport {
+  let candidate = exported;
+  if (typeof exported === "function") {
+    try {
+      candidate = new (exported as new () => unknown)();
+    } catch (cause) {
+      throw new MigrationFileError(
+        `${file}: the default export is a function but not a migration class that can be constructed ` +
+          `without arguments (${cause instanceof Error ? cause.message : String(cause)}).`,
+        file,
+        { cause },
+      );
+    }
+  }
+  const shape = candidate as Partial<ModuleExport> | null;
+  if (typeof shape !== "object" || shape === null || typeof shape.up !== "function") {
+    throw new MigrationFileError(
+      `${file}: the default export is ${exported === undefined ? "missing" : "not a migration"}. ` +
+        `Export default an object with up(db) (and down(db)), or a BaseMigration subclass.`,
+      file,
+    );
+  }
+  if (shape.down !== undefined && typeof shape.down !== "function") {
+    throw new MigrationFileError(`${file}: down is not a function.`, file);
+  }
+  return shape as ModuleExport;
+}
