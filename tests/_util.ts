@@ -1,0 +1,88 @@
+/**
+ * Shared test helpers: temporary directories and databases that clean up after themselves, byte
+ * snapshots of files, and running the CLI in a real process with the permissions deno.json declares.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+
+const ROOT = new URL("../", import.meta.url);
+
+/** Absolute path of a file in the repository. */
+export function repoPath(relative: string): string {
+  return decodeURIComponent(new URL(relative, ROOT).pathname);
+}
+
+/** Runs `fn` with a fresh temporary directory, removed afterwards whatever happens. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T> | T): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "strata_test_" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Writes files (name → text) into a directory, creating it; returns the directory. */
+export async function writeFiles(dir: string, files: Record<string, string>): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), text);
+  return dir;
+}
+
+/** Opens a database file, runs `fn`, and closes it. */
+export async function withDatabase<T>(path: string, fn: (db: DatabaseSync) => Promise<T> | T): Promise<T> {
+  const db = new DatabaseSync(path);
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The bytes of a file, to assert that something left it unchanged. */
+export function fileBytes(path: string): Uint8Array {
+  return Deno.readFileSync(path);
+}
+
+/** Names and SQL of every schema object, to compare schemas. */
+export function schemaOf(db: DatabaseSync): Record<string, unknown>[] {
+  return db.prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name").all().map((row) => ({
+    ...row,
+  }));
+}
+
+/** The permission flags of a deno.json task, so tests run the CLI exactly as users do. */
+export function taskFlags(task: string): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(repoPath("deno.json")));
+  const command: string = config.tasks[task];
+  return command.split(/\s+/).filter((part) => part.startsWith("--allow-") || part.startsWith("--deny-"));
+}
+
+/** What a CLI run printed and returned. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `src/cli.ts` in a new Deno process with the `migrate` task's permissions (or another task's).
+ * `env` adds to the environment.
+ */
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; task?: string } = {},
+): Promise<CliRun> {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...taskFlags(options.task ?? "migrate"), repoPath("src/cli.ts"), ...args],
+    cwd: options.cwd,
+    env: { NO_COLOR: "1", ...options.env },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const output = await command.output();
+  const decoder = new TextDecoder();
+  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+}
