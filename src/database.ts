@@ -1,6 +1,6 @@
 /**
- * `openDatabase`: open a database file and bring it up to date, the way the original module ran its
- * migrations whenever the database was opened.
+ * `openDatabase`: open a database and bring it up to date, the way the original module ran its
+ * migrations whenever the database was opened; `openEngine`: open a `--db` target for the CLI.
  *
  * @module
  */
@@ -8,10 +8,32 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DatabaseSync } from "node:sqlite";
+import type { SqlEngine } from "./engine.ts";
+import { type LibsqlClient, LibsqlClientEngine } from "./engines/libsql_client.ts";
+import { NodeSqliteEngine } from "./engines/node_sqlite.ts";
 import { InvalidInputError } from "./errors.ts";
 import { loadMigrations } from "./loader.ts";
 import { DEFAULT_BUSY_TIMEOUT_MS, MigrationManager, type MigrationManagerOptions } from "./manager.ts";
 import type { Migration, MigrationInput } from "./migration.ts";
+
+/** A URL of a remote libSQL server (sqld or Turso), opened with the libSQL client. */
+export type RemoteDatabaseUrl =
+  | `libsql:${string}`
+  | `http:${string}`
+  | `https:${string}`
+  | `ws:${string}`
+  | `wss:${string}`;
+
+/**
+ * What {@link openDatabase} returns for a target: a node:sqlite `DatabaseSync` for a path, the
+ * `Client` of npm:@libsql/client for a remote URL (typed by the parts the toolkit knows: cast it to
+ * the package's `Client` for the rest), and either when the target is only known at run time (a
+ * `string` or a `URL`): tell them apart with `instanceof DatabaseSync`.
+ */
+export type OpenedDatabase<T extends string | URL> = T extends RemoteDatabaseUrl ? LibsqlClient
+  : string extends T ? DatabaseSync | LibsqlClient
+  : T extends URL ? DatabaseSync | LibsqlClient
+  : DatabaseSync;
 
 /** Options of {@link openDatabase}. */
 export interface OpenDatabaseOptions extends MigrationManagerOptions {
@@ -20,14 +42,22 @@ export interface OpenDatabaseOptions extends MigrationManagerOptions {
    * @default {"./migrations"}
    */
   migrations?: readonly MigrationInput[] | string | URL;
+  /**
+   * Auth token of a remote libSQL server (Turso).
+   * @default the `LIBSQL_AUTH_TOKEN` or else `TURSO_AUTH_TOKEN` environment variable, when readable
+   */
+  authToken?: string;
 }
 
 /**
- * Opens (creating it and its directory if needed) a SQLite database file, applies every pending
- * migration, and returns the open `DatabaseSync`. The caller closes it.
+ * Opens a database, applies every pending migration, and returns it open. The target chooses the
+ * engine: a path, a `file:` URL or `":memory:"` opens a file with node:sqlite (creating it and its
+ * directory if needed); a `libsql:`, `http(s):` or `ws(s):` URL connects to a remote libSQL server
+ * (sqld or Turso) with `npm:@libsql/client`, which is loaded only then. The caller closes it.
  *
- * @param path A file path, a `file:` URL, or `":memory:"`.
- * @returns The open database, at the newest known version.
+ * @param target A file path, a `file:` URL, `":memory:"`, or a remote libSQL URL.
+ * @returns The open database (a `DatabaseSync`, or a libSQL `Client` for a remote URL), at the newest
+ *   known version.
  * @throws {MigrationError} when a migration fails; the database is closed first.
  * @throws {DatabaseStateError} when the database is refused (newer than the migrations, corrupt version, …).
  *
@@ -44,21 +74,125 @@ export interface OpenDatabaseOptions extends MigrationManagerOptions {
  * db.close();
  * ```
  */
-export async function openDatabase(
-  path: string | URL,
+export async function openDatabase<T extends string | URL>(
+  target: T,
   options: OpenDatabaseOptions = {},
-): Promise<DatabaseSync> {
-  const file = databasePath(path);
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+): Promise<OpenedDatabase<T>> {
   const migrations = await migrationList(options.migrations ?? "./migrations");
-  const db = new DatabaseSync(file, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  const db = isRemoteTarget(target)
+    ? await createLibsqlClient(String(target), { authToken: options.authToken })
+    : openFile(databasePath(target), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
   try {
     await new MigrationManager(db, options).registerMigrations(migrations).migrate();
-    return db;
+    return db as OpenedDatabase<T>;
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+/** Options of {@link openEngine}. */
+export interface OpenEngineOptions {
+  /**
+   * How long to wait for another connection's write lock, in milliseconds.
+   * @default {60000}
+   */
+  busyTimeoutMs?: number;
+  /**
+   * Auth token of a remote libSQL server.
+   * @default the `LIBSQL_AUTH_TOKEN` or else `TURSO_AUTH_TOKEN` environment variable, when readable
+   */
+  authToken?: string;
+}
+
+/** A database opened by {@link openEngine}. */
+export interface OpenedEngine {
+  /** The engine, for a `MigrationManager`. */
+  engine: SqlEngine;
+  /** Closes the database. */
+  close(): Promise<void>;
+  /** What to call the database in messages: the absolute file path, or the URL without credentials. */
+  path: string;
+}
+
+/**
+ * Opens a database target as a {@link SqlEngine}, choosing the engine as {@link openDatabase} does,
+ * for tools (the CLI) that only talk to the manager. Migrates nothing.
+ *
+ * @example Open a file and read its version
+ * ```ts
+ * import { openEngine } from "./database.ts";
+ * import { MigrationManager } from "./manager.ts";
+ *
+ * const { engine, close } = await openEngine(":memory:");
+ * console.log(await new MigrationManager(engine).getCurrentVersion()); // 0
+ * await close();
+ * ```
+ */
+export async function openEngine(
+  target: string | URL,
+  options: OpenEngineOptions = {},
+): Promise<OpenedEngine> {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (isRemoteTarget(target)) {
+    const url = String(target);
+    // bigint keeps integers beyond 2^53 exact; the engine reads them back as numbers when they fit.
+    const client = await createLibsqlClient(url, { authToken: options.authToken, intMode: "bigint" });
+    return {
+      engine: new LibsqlClientEngine(client, { busyTimeoutMs }),
+      close: () => Promise.resolve(client.close()),
+      path: withoutCredentials(url),
+    };
+  }
+  const path = databasePath(target);
+  const db = openFile(path, busyTimeoutMs);
+  return { engine: new NodeSqliteEngine(db), close: () => Promise.resolve(db.close()), path };
+}
+
+/** Whether a target is a remote libSQL URL (`libsql:`, `http(s):`, `ws(s):`) rather than a file. */
+export function isRemoteTarget(target: string | URL): boolean {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(String(target))?.[1]?.toLowerCase();
+  return scheme === "libsql" || scheme === "http" || scheme === "https" || scheme === "ws" ||
+    scheme === "wss";
+}
+
+function openFile(path: string, busyTimeoutMs: number): DatabaseSync {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  return new DatabaseSync(path, { timeout: busyTimeoutMs });
+}
+
+/**
+ * The libSQL client, imported only when a target needs it. The specifier is a variable on purpose:
+ * Deno fetches a literal dynamic import with the module that contains it, so every user of the
+ * toolkit would download libSQL. Its `web` entry speaks only HTTP and WebSockets, which is all a
+ * remote target needs: the default entry also loads the native embedded engine, and with it the need
+ * for `--allow-ffi`, `--allow-sys` and `--allow-env`.
+ */
+const LIBSQL_CLIENT_MODULE: string = "npm:@libsql/client@^0.18.0/web";
+
+/** The part of the libSQL client package the toolkit calls. */
+interface LibsqlClientModule {
+  createClient(config: { url: string; authToken?: string; intMode?: "number" | "bigint" }): LibsqlClient;
+}
+
+async function createLibsqlClient(
+  url: string,
+  options: { authToken?: string; intMode?: "number" | "bigint" },
+): Promise<LibsqlClient> {
+  const { createClient } = await import(LIBSQL_CLIENT_MODULE) as LibsqlClientModule;
+  const authToken = options.authToken ?? readEnv("LIBSQL_AUTH_TOKEN") ?? readEnv("TURSO_AUTH_TOKEN");
+  return createClient({ url, authToken, intMode: options.intMode });
+}
+
+/** An environment variable, or undefined when it is unset or the run may not read it (never a prompt). */
+function readEnv(name: string): string | undefined {
+  if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") return undefined;
+  return Deno.env.get(name);
+}
+
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
 }
 
 async function migrationList(
@@ -85,7 +219,8 @@ export function databasePath(target: string | URL): string {
   }
   if (scheme && scheme.length > 1) {
     throw new InvalidInputError(
-      `Cannot open "${text}": the ${scheme}: scheme is not supported. Give a file path, a file: URL or sqlite:PATH.`,
+      `Cannot open "${text}": the ${scheme}: scheme is not supported. Give a file path, a file: URL, ` +
+        `sqlite:PATH, or a libsql:, http(s): or ws(s): URL of a libSQL server.`,
       "db",
     );
   }

@@ -57,6 +57,42 @@ export interface SqlEngine extends SqlConnection {
   beginWrite(): Promise<WriteTransaction>;
   /** Whether the connection is inside a transaction its owner started. */
   inTransaction(): Promise<boolean>;
+  /**
+   * Writes a consistent copy of the database to a new file with SQLite's online backup API.
+   * Engines without one leave it out, and backups are refused with a clear error.
+   */
+  backup?(destination: string): Promise<void>;
+}
+
+/**
+ * An error SQLite reported, in the same shape on every engine: the message SQLite gave (without an
+ * engine's prefix), and its result code when the engine reports one. Adapters throw it for every
+ * failure of SQL, so a migration can catch it the same way on any engine.
+ *
+ * @example Tell a constraint violation from other failures
+ * ```ts
+ * import { SqliteError } from "../mod.ts";
+ *
+ * const error = new SqliteError("UNIQUE constraint failed: users.email", {
+ *   code: "SQLITE_CONSTRAINT",
+ *   extendedCode: 2067,
+ * });
+ * console.log(error.code === "SQLITE_CONSTRAINT"); // true
+ * ```
+ */
+export class SqliteError extends Error {
+  /** The primary result code, such as `"SQLITE_CONSTRAINT"`; undefined when the engine gave none. */
+  readonly code?: string;
+  /** The extended result code, such as `2067` (`SQLITE_CONSTRAINT_UNIQUE`); undefined when not given. */
+  readonly extendedCode?: number;
+
+  /** Creates the error; `cause` keeps the engine's own error. */
+  constructor(message: string, details: { code?: string; extendedCode?: number; cause?: unknown } = {}) {
+    super(message, { cause: details.cause });
+    this.name = "SqliteError";
+    this.code = details.code;
+    this.extendedCode = details.extendedCode;
+  }
 }
 
 /** Whether an error from an engine means "another connection holds the lock". */

@@ -89,6 +89,7 @@ export type DatabaseStateReason =
   | "unknown-applied"
   | "out-of-order"
   | "checksum-mismatch"
+  | "renamed"
   | "interrupted"
   | "unreadable"
   | "read-only"
@@ -112,5 +113,21 @@ export class DatabaseStateError extends StrataError {
     super(message, { cause: details.cause });
     this.reason = details.reason;
     this.versions = details.versions ?? [];
+  }
+}
+
+/**
+ * A table rebuild or data migration could not be done as asked: the new definition, the copied rows,
+ * an index, trigger or view, or a foreign key does not fit. The change was undone; `table` names the
+ * table concerned.
+ */
+export class SchemaChangeError extends StrataError {
+  /** The table being changed. */
+  readonly table: string;
+
+  /** Creates the error naming the table. */
+  constructor(message: string, table: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.table = table;
   }
 }

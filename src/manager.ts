@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { SqlEngine, WriteTransaction } from "./engine.ts";
-import { isBusyError } from "./engine.ts";
+import { backupDatabase, databaseFile } from "./backup.ts";
+import { isBusyError, type SqlConnection, type SqlEngine } from "./engine.ts";
 import { DatabaseStateError, InvalidInputError, StrataError } from "./errors.ts";
 import { type DatabaseInput, toEngine } from "./engines/detect.ts";
 import { DEFAULT_HISTORY_TABLE, HistoryStore } from "./history.ts";
@@ -22,16 +22,19 @@ import {
   type DatabaseState,
   databaseState,
   type MigrationStatus,
+  nameOf,
   planMigrate,
   planRollback,
+  stateProblems,
 } from "./planner.ts";
 import {
-  runStep,
-  runStepOutsideTransaction,
-  type StepContext,
-  type StepResult,
-  withForeignKeysDeferred,
+  executeRun,
+  inWriteTransaction,
+  type RunContext,
+  type RunOutcome,
+  type RunRequest,
 } from "./runner.ts";
+import type { StepResult } from "./step.ts";
 
 /** Options of a {@link MigrationManager}. */
 export interface MigrationManagerOptions {
@@ -48,14 +51,30 @@ export interface MigrationManagerOptions {
   busyTimeoutMs?: number;
 }
 
+/** Options shared by {@link MigrationManager.migrate} and {@link MigrationManager.rollback}. */
+export interface RunOptions {
+  /**
+   * Run the migrations inside a transaction, report what each did, then roll everything back: the
+   * database file is left byte-for-byte unchanged.
+   * @default {false}
+   */
+  dryRun?: boolean;
+  /**
+   * Before the first migration runs, write a consistent copy of the database file (named after the
+   * database, its version and the time) to its directory, or to `{ dir }`.
+   * @default {false}
+   */
+  backup?: boolean | { dir?: string };
+}
+
 /** Options of {@link MigrationManager.migrate}. */
-export interface MigrateOptions {
+export interface MigrateOptions extends RunOptions {
   /** Apply pending migrations up to this version only. @default the newest known version */
   targetVersion?: number;
 }
 
 /** Options of {@link MigrationManager.rollback}. */
-export interface RollbackOptions {
+export interface RollbackOptions extends RunOptions {
   /** How many of the newest applied migrations to revert. @default {1} */
   steps?: number;
   /** Revert every applied migration above this version (instead of `steps`). */
@@ -64,26 +83,37 @@ export interface RollbackOptions {
 
 /** What {@link MigrationManager.migrate} did. */
 export interface MigrateResult {
-  /** Versions applied, in order. */
+  /** Versions applied, in order (in a dry run: the versions that would be applied). */
   applied: number[];
-  /** The database's version afterwards. */
+  /** The database's version afterwards (in a dry run: unchanged). */
   currentVersion: number;
-  /** One entry per migration applied, with its timing. */
+  /** One entry per migration applied, with its timing (and in a dry run, its preview). */
   steps: StepResult[];
+  /** Path of the backup written before the run, when one was asked for and something ran. */
+  backup?: string;
+  /** Whether this was a dry run. */
+  dryRun: boolean;
 }
 
 /** What {@link MigrationManager.rollback} did. */
 export interface RollbackResult {
-  /** Versions reverted, newest first. */
+  /** Versions reverted, newest first (in a dry run: the versions that would be reverted). */
   rolledBack: number[];
-  /** The database's version afterwards. */
+  /** The database's version afterwards (in a dry run: unchanged). */
   currentVersion: number;
-  /** One entry per migration reverted, with its timing. */
+  /** One entry per migration reverted, with its timing (and in a dry run, its preview). */
   steps: StepResult[];
+  /** Path of the backup written before the run, when one was asked for and something ran. */
+  backup?: string;
+  /** Whether this was a dry run. */
+  dryRun: boolean;
 }
 
 /** The default of {@link MigrationManagerOptions.busyTimeoutMs}. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 60_000;
+
+/** How often to look again at a migration another run has started outside a transaction. */
+const STARTED_POLL_MS = 100;
 
 /**
  * Applies, inspects and rolls back versioned migrations of one database.
@@ -168,9 +198,20 @@ export class MigrationManager {
   async getStatus(): Promise<MigrationStatus> {
     return await this.#session(async () => {
       const snapshot = await this.#history.read(this.#engine);
-      const state = databaseState(snapshot, this.#known, new Date().toISOString());
+      const state = databaseState(snapshot, this.#known, isoNow());
       return buildStatus(state, this.#known, snapshot.lastRun);
     });
+  }
+
+  /**
+   * Everything that would stop `migrate` or `rollback`: applied migrations edited, renamed or
+   * deleted since they ran, unapplied migrations below the current version, a database newer than
+   * the known migrations, a migration outside a transaction that never finished. Reads only.
+   *
+   * @returns One error per kind of problem; empty when the database and the files agree.
+   */
+  async validate(): Promise<DatabaseStateError[]> {
+    return await this.#session(async () => stateProblems(await this.#readState(this.#engine), this.#known));
   }
 
   /**
@@ -182,26 +223,17 @@ export class MigrationManager {
    * {@link MigrationError} is thrown.
    *
    * @throws {MigrationError} when a migration fails.
-   * @throws {DatabaseStateError} when the database is newer than the known migrations, or otherwise refused.
+   * @throws {DatabaseStateError} when the database is refused (newer than the known migrations,
+   *   edited migrations, …); nothing is written then.
    * @throws {InvalidInputError} for a target above the newest or below the current version.
    */
   async migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
-    return await this.#session(async () => {
-      const state = await this.#readChecked(this.#engine);
-      const plan = planMigrate(state, this.#known, options);
-      if (plan.length === 0) return { applied: [], currentVersion: state.currentVersion, steps: [] };
-      await Promise.all(plan.map(resolveMigration));
-      const outcome = await this.#locked(
-        "migrate",
-        (locked) => planMigrate(locked, this.#known, options),
-        "up",
-      );
-      return {
-        applied: outcome.steps.map((s) => s.version),
-        currentVersion: outcome.currentVersion,
-        steps: outcome.steps,
-      };
+    const outcome = await this.#run(options, {
+      command: "migrate",
+      direction: "up",
+      plan: (state) => planMigrate(state, this.#known, options),
     });
+    return { applied: outcome.steps.map((s) => s.version), ...outcome };
   }
 
   /**
@@ -213,120 +245,129 @@ export class MigrationManager {
    * @throws {DatabaseStateError} when the database is refused.
    */
   async rollback(options: RollbackOptions = {}): Promise<RollbackResult> {
-    return await this.#session(async () => {
-      const state = await this.#readChecked(this.#engine);
-      const plan = await Promise.all(planRollback(state, this.#known, options).map(resolveMigration));
-      assertReversible(plan);
-      const outcome = await this.#locked(
-        "rollback",
-        (locked) => planRollback(locked, this.#known, options),
-        "down",
-      );
-      return {
-        rolledBack: outcome.steps.map((s) => s.version),
-        currentVersion: outcome.currentVersion,
-        steps: outcome.steps,
-      };
+    const outcome = await this.#run(options, {
+      command: "rollback",
+      direction: "down",
+      plan: (state) => planRollback(state, this.#known, options),
+      check: assertReversible,
     });
-  }
-
-  /** Reads the database's state and refuses one that cannot be migrated. */
-  async #readChecked(db: SqlEngine | WriteTransaction): Promise<DatabaseState> {
-    const state = await this.#readState(db);
-    checkState(state, this.#known);
-    return state;
-  }
-
-  async #readState(db: SqlEngine | WriteTransaction): Promise<DatabaseState> {
-    return databaseState(await this.#history.read(db), this.#known, new Date().toISOString());
+    return { rolledBack: outcome.steps.map((s) => s.version), ...outcome };
   }
 
   /**
-   * Takes the write lock, re-plans against the history as it is now, and runs the plan: one
-   * transaction for the run, a savepoint per migration. A migration that opts out of transactions
-   * splits the run: what came before it is committed, it is recorded as started, runs on its own,
-   * and is recorded as finished in the next transaction.
+   * Records the new checksum and file name of applied migrations that were edited or renamed on
+   * purpose (a comment, formatting), so `migrate` accepts them again.
+   *
+   * @param versions Only these versions. @default every applied migration that differs
+   * @returns The versions whose record changed.
    */
-  async #locked(
-    command: "migrate" | "rollback",
-    replan: (state: DatabaseState) => Migration[],
-    direction: "up" | "down",
-  ): Promise<{ steps: StepResult[]; currentVersion: number }> {
-    return await withForeignKeysDeferred(this.#engine, async (checkForeignKeys) => {
-      const startedAt = new Date().toISOString();
-      let tx = await this.#beginWrite();
-      try {
-        const state = await this.#readChecked(tx);
-        const plan = await Promise.all(replan(state).map(resolveMigration));
-        if (direction === "down") assertReversible(plan);
-        if (plan.length === 0) {
-          await tx.rollback();
-          return { steps: [], currentVersion: state.currentVersion };
-        }
-        await this.#history.ensureTables(tx);
-        for (const entry of state.imported) await this.#history.record(tx, entry);
-        const steps: StepResult[] = [];
-        let failure: unknown = null;
-        for (const migration of plan) {
-          const ctx: StepContext = { tx, history: this.#history, checkForeignKeys, now: isoNow };
-          try {
-            if (migration.transaction === false) {
-              const result = await runStepOutsideTransaction(ctx, this.#engine, migration, direction);
-              tx = await this.#beginWrite();
-              await result.finish(tx);
-              steps.push(result.step);
-            } else {
-              steps.push(await runStep(ctx, migration, direction));
-            }
-          } catch (error) {
-            failure = error;
-            break;
+  async acceptChanges(versions?: readonly number[]): Promise<number[]> {
+    return await this.#session(() =>
+      inWriteTransaction(this.#runContext(), async (tx) => {
+        const state = await this.#readState(tx);
+        const changed = this.#known.filter((m) => {
+          const entry = state.applied.get(m.version);
+          if (!entry || entry.state !== "applied" || (versions && !versions.includes(m.version))) {
+            return false;
           }
+          return (m.checksum !== undefined && entry.checksum !== m.checksum) || entry.name !== nameOf(m);
+        });
+        for (const m of changed) {
+          const entry = state.applied.get(m.version)!;
+          await this.#history.record(tx, { ...entry, checksum: m.checksum ?? null, name: nameOf(m) });
         }
-        if (!(await tx.isOpen()) || (steps.length === 0 && state.imported.length === 0)) {
-          await tx.rollback();
-          throw failure;
+        return changed.map((m) => m.version);
+      })
+    );
+  }
+
+  /**
+   * Records the outcome of a migration that ran outside a transaction and never finished (its run
+   * was killed): `"applied"` when you checked that its change is in the database, `"pending"` when
+   * it is not (the next `migrate` runs it again).
+   *
+   * @throws {InvalidInputError} when that migration is not marked as started.
+   */
+  async resolveStarted(version: number, outcome: "applied" | "pending"): Promise<void> {
+    await this.#session(() =>
+      inWriteTransaction(this.#runContext(), async (tx) => {
+        const entry = (await this.#readState(tx)).applied.get(version);
+        if (entry?.state !== "started") {
+          throw new InvalidInputError(
+            `Migration ${version} is not marked as started${
+              entry ? " (it is applied)" : ""
+            }; there is nothing to resolve.`,
+            "version",
+          );
         }
-        const remaining = new Set(state.applied.keys());
-        for (const step of steps) {
-          if (direction === "up") remaining.add(step.version);
-          else remaining.delete(step.version);
+        if (outcome === "applied") await this.#history.record(tx, { ...entry, state: "applied" });
+        else await this.#history.remove(tx, version);
+      })
+    );
+  }
+
+  /** The shared part of migrate and rollback: cheap check, backup, locked run, retries. */
+  async #run(
+    options: RunOptions,
+    request: RunRequest,
+  ): Promise<RunOutcome & { backup?: string; dryRun: boolean }> {
+    const dryRun = options.dryRun ?? false;
+    return await this.#session(async () => {
+      for (;;) {
+        try {
+          const state = await this.#readChecked(this.#engine);
+          const plan = await Promise.all(request.plan(state).map(resolveMigration));
+          request.check?.(plan);
+          if (plan.length === 0) return { steps: [], currentVersion: state.currentVersion, dryRun };
+          const backup = options.backup && !dryRun
+            ? await backupDatabase(
+              this.#engine,
+              state.currentVersion,
+              options.backup === true ? {} : options.backup,
+            )
+            : undefined;
+          const outcome = await executeRun(this.#runContext(), { ...request, dryRun });
+          return { ...outcome, dryRun, ...(backup ? { backup } : {}) };
+        } catch (error) {
+          if (!(error instanceof StartedElsewhere)) throw error;
+          await delay(STARTED_POLL_MS);
         }
-        const currentVersion = Math.max(0, ...remaining);
-        await this.#history.logRun(tx, {
-          command,
-          fromVersion: state.currentVersion,
-          toVersion: currentVersion,
-          startedAt,
-          finishedAt: isoNow(),
-        }, state.legacy);
-        await tx.commit();
-        if (failure) throw failure;
-        return { steps, currentVersion };
-      } catch (error) {
-        await tx.rollback();
-        throw error;
       }
     });
   }
 
-  async #beginWrite(): Promise<WriteTransaction> {
-    try {
-      return await this.#engine.beginWrite();
-    } catch (cause) {
-      if (!isBusyError(cause)) throw cause;
-      throw new DatabaseStateError(
-        `The database is locked: another connection held its write lock for more than ${this.#busyTimeoutMs} ms ` +
-          `(busyTimeoutMs). Another process may be migrating it or running a long write; try again, or ` +
-          `raise the busy timeout.`,
-        { reason: "busy", cause },
-      );
-    }
+  #runContext(): RunContext {
+    return {
+      engine: this.#engine,
+      history: this.#history,
+      busyTimeoutMs: this.#busyTimeoutMs,
+      readState: (tx) => this.#readChecked(tx),
+    };
+  }
+
+  /**
+   * Reads the database's state and refuses one that cannot be migrated. A migration another run
+   * started outside a transaction less than the busy timeout ago is waited for (the caller retries
+   * on {@link StartedElsewhere}, having released the lock the other run needs to finish); an older
+   * one is reported at once.
+   */
+  async #readChecked(db: SqlConnection): Promise<DatabaseState> {
+    const state = await this.#readState(db);
+    const recent = [...state.applied.values()].some((entry) =>
+      entry.state === "started" && Date.parse(entry.appliedAt) + this.#busyTimeoutMs > Date.now()
+    );
+    if (recent) throw new StartedElsewhere();
+    checkState(state, this.#known);
+    return state;
+  }
+
+  async #readState(db: SqlConnection): Promise<DatabaseState> {
+    return databaseState(await this.#history.read(db), this.#known, isoNow());
   }
 
   /**
    * Runs one public call with the connection's busy timeout raised to ours, and turns engine errors
-   * that mean "not a database" or "locked" into clear refusals.
+   * that mean "not a database", "read-only" or "locked" into clear refusals.
    */
   async #session<T>(work: () => Promise<T>): Promise<T> {
     if (await this.#engine.inTransaction()) {
@@ -344,50 +385,59 @@ export class MigrationManager {
     try {
       return await work();
     } catch (error) {
-      throw explainEngineError(error);
+      throw explainEngineError(error, await databaseFile(this.#engine).catch(() => null));
     } finally {
       if (previous < this.#busyTimeoutMs) await this.#engine.exec(`PRAGMA busy_timeout = ${previous}`);
     }
   }
 }
 
+/** Signals that another run has a migration outside a transaction in progress: wait and look again. */
+class StartedElsewhere extends Error {}
+
 function assertReversible(plan: readonly Migration[]): void {
   const irreversible = plan.filter((m) => typeof m.down !== "function");
   if (irreversible.length === 0) return;
+  const one = irreversible.length === 1;
   throw new InvalidInputError(
-    `Cannot roll back: migration${irreversible.length === 1 ? "" : "s"} ${
+    `Cannot roll back: migration${one ? "" : "s"} ${
       irreversible.map((m) => `${m.version} ("${m.description}")`).join(", ")
-    } ha${irreversible.length === 1 ? "s" : "ve"} no down(). Nothing was changed. ` +
-      `Roll back fewer steps, or add a down() that undoes ${irreversible.length === 1 ? "it" : "them"}.`,
+    } ha${one ? "s" : "ve"} no down(). Nothing was changed. ` +
+      `Roll back fewer steps, or add a down() that undoes ${one ? "it" : "them"}.`,
     "steps",
   );
 }
 
-/** Turns engine errors a user can meet before any migration runs into clear refusals. */
-function explainEngineError(error: unknown): unknown {
+/** Turns engine errors a user can meet before any migration runs into clear refusals naming the file. */
+function explainEngineError(error: unknown, file: string | null): unknown {
   if (error instanceof StrataError) return error;
   const message = error instanceof Error ? error.message : String(error);
+  const database = file ? `The database ${file}` : "The database";
   if (/file is not a database|file is encrypted|malformed/i.test(message)) {
     return new DatabaseStateError(
-      `The database file is not a usable SQLite database (${message}). Check the path; nothing was changed.`,
+      `${database} is not a usable SQLite database (${message}). Check the path; nothing was changed.`,
       { reason: "unreadable", cause: error },
     );
   }
   if (/readonly database|read-only/i.test(message)) {
     return new DatabaseStateError(
-      `The database is read-only (${message}): open it for writing, or check the file's permissions. ` +
+      `${database} is read-only (${message}): open it for writing, or check the file's permissions. ` +
         `Nothing was changed.`,
       { reason: "read-only", cause: error },
     );
   }
   if (isBusyError(error)) {
     return new DatabaseStateError(
-      `The database is locked by another connection (${message}). Try again, or raise busyTimeoutMs. ` +
-        `Nothing was changed.`,
+      `${database} is locked by another connection (${message}). Try again, or raise the busy timeout ` +
+        `(busyTimeoutMs, --busy-timeout). Nothing was changed.`,
       { reason: "busy", cause: error },
     );
   }
   return error;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function isoNow(): string {

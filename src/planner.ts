@@ -29,6 +29,11 @@ export interface MigrationStatusEntry {
   description: string;
   /** Whether the database has applied it. */
   applied: boolean;
+  /**
+   * `"applied"`, `"pending"`, or `"started"` for a migration outside a transaction that began but
+   * has not finished (still running elsewhere, or its run was killed).
+   */
+  state: "applied" | "pending" | "started";
   /** When it was applied (ISO-8601), or null. */
   appliedAt: string | null;
   /** How long applying it took, in milliseconds, or null when unknown or pending. */
@@ -104,45 +109,71 @@ function baseName(path: string): string {
 }
 
 /**
- * Refuses a database the known migrations cannot safely move: newer than every known migration,
- * with a migration outside a transaction that never finished, with known migrations below its version
- * that it never applied, or with applied migrations whose source changed since.
- *
- * @throws {DatabaseStateError} naming the versions and files at fault.
+ * Everything that stops the known migrations from safely moving a database, one error per kind:
+ * versions newer than every known migration, a migration outside a transaction that never finished,
+ * known migrations below the current version that were never applied, applied migrations whose file
+ * was renamed, and applied migrations whose source changed. Empty when the database can be migrated.
  */
-export function checkState(state: DatabaseState, known: readonly Migration[]): void {
+export function stateProblems(state: DatabaseState, known: readonly Migration[]): DatabaseStateError[] {
+  const problems: DatabaseStateError[] = [];
   const latest = known.at(-1)?.version ?? 0;
   const first = known[0]?.version ?? 1;
-  const future = [...state.applied.values()].filter((entry) => entry.version > latest);
+  const entries = [...state.applied.values()];
+  const future = entries.filter((entry) => entry.version > latest);
   if (future.length > 0) {
     const names = future.map((entry) => `${entry.version} (${entry.name})`).join(", ");
-    throw new DatabaseStateError(
-      `The database is at version ${state.currentVersion}, but the newest known migration is ${latest}. ` +
-        `It has applied ${names}, which no known migration provides: it was migrated by newer code, ` +
-        `or those files were deleted or renamed. Restore the files or run the newer code; nothing was changed.`,
-      { reason: "future-version", versions: future.map((entry) => entry.version) },
+    problems.push(
+      new DatabaseStateError(
+        `The database is at version ${state.currentVersion}, but the newest known migration is ${latest}. ` +
+          `It has applied ${names}, which no known migration provides: it was migrated by newer code, ` +
+          `or those files were deleted or renamed. Restore the files or run the newer code; nothing was changed.`,
+        { reason: "future-version", versions: future.map((entry) => entry.version) },
+      ),
     );
   }
-  const started = [...state.applied.values()].filter((entry) => entry.state === "started");
+  const started = entries.filter((entry) => entry.state === "started");
   if (started.length > 0) {
     const names = started.map((entry) => `${entry.version} (${entry.name})`).join(", ");
-    throw new DatabaseStateError(
-      `Migration ${names} runs outside a transaction and was started at ${started[0].appliedAt} but never ` +
-        `finished: another run is still applying it, or was killed part way. If no other run is active, ` +
-        `check the database, then record the outcome with \`migrate mark ${started[0].version} --applied\` ` +
-        `or \`migrate mark ${started[0].version} --pending\`.`,
-      { reason: "interrupted", versions: started.map((entry) => entry.version) },
+    problems.push(
+      new DatabaseStateError(
+        `Migration ${names} runs outside a transaction and was started at ${
+          started[0].appliedAt
+        } but never ` +
+          `finished: another run is still applying it, or was killed part way. If no other run is active, ` +
+          `check the database, then record the outcome with \`migrate mark ${
+            started[0].version
+          } --applied\` ` +
+          `or \`migrate mark ${started[0].version} --pending\`.`,
+        { reason: "interrupted", versions: started.map((entry) => entry.version) },
+      ),
     );
   }
   const skipped = known.filter((m) =>
     m.version >= first && m.version < state.currentVersion && !state.applied.has(m.version)
   );
   if (skipped.length > 0) {
-    throw new DatabaseStateError(
-      `Migrations ${skipped.map(describe).join(", ")} are older than the database's version ` +
-        `${state.currentVersion} but were never applied (added out of order, e.g. after a merge). ` +
-        `Renumber them above ${known.at(-1)!.version}, or roll back to ${skipped[0].version - 1} first.`,
-      { reason: "out-of-order", versions: skipped.map((m) => m.version) },
+    problems.push(
+      new DatabaseStateError(
+        `${skipped.length === 1 ? "Migration" : "Migrations"} ${skipped.map(describe).join(", ")} ` +
+          `${skipped.length === 1 ? "is" : "are"} older than the database's version ` +
+          `${state.currentVersion} but were never applied (added out of order, e.g. after a merge). ` +
+          `Renumber them above ${latest}, or roll back to ${skipped[0].version - 1} first.`,
+        { reason: "out-of-order", versions: skipped.map((m) => m.version) },
+      ),
+    );
+  }
+  const renamed = known.filter((m) => {
+    const entry = state.applied.get(m.version);
+    return entry && m.file && isFileName(entry.name) && entry.name !== nameOf(m);
+  });
+  if (renamed.length > 0) {
+    const names = renamed.map((m) => `${state.applied.get(m.version)!.name} is now ${nameOf(m)}`).join(", ");
+    problems.push(
+      new DatabaseStateError(
+        `Applied migrations were renamed since they ran: ${names}. Rename them back, or if the new ` +
+          `names are intended, record them with \`migrate accept\`.`,
+        { reason: "renamed", versions: renamed.map((m) => m.version) },
+      ),
     );
   }
   const changed = known.filter((m) => {
@@ -150,13 +181,30 @@ export function checkState(state: DatabaseState, known: readonly Migration[]): v
     return entry?.checksum && m.checksum && entry.checksum !== m.checksum;
   });
   if (changed.length > 0) {
-    throw new DatabaseStateError(
-      `Applied migrations were edited since they ran: ${changed.map(describe).join(", ")}. ` +
-        `Undo the edits, or if they change nothing that matters (comments, formatting), record the new ` +
-        `checksums with \`migrate accept\`.`,
-      { reason: "checksum-mismatch", versions: changed.map((m) => m.version) },
+    problems.push(
+      new DatabaseStateError(
+        `Applied migrations were edited since they ran: ${changed.map(describe).join(", ")}. ` +
+          `Undo the edits, or if they change nothing that matters (comments, formatting), record the new ` +
+          `checksums with \`migrate accept\`.`,
+        { reason: "checksum-mismatch", versions: changed.map((m) => m.version) },
+      ),
     );
   }
+  return problems;
+}
+
+/**
+ * Refuses a database the known migrations cannot safely move (see {@link stateProblems}).
+ *
+ * @throws {DatabaseStateError} the first problem found, naming the versions and files at fault.
+ */
+export function checkState(state: DatabaseState, known: readonly Migration[]): void {
+  const [problem] = stateProblems(state, known);
+  if (problem) throw problem;
+}
+
+function isFileName(name: string): boolean {
+  return /\.(ts|sql)$/.test(name);
 }
 
 function describe(m: Migration): string {
@@ -267,6 +315,7 @@ export function buildStatus(
       version: m.version,
       description: m.description,
       applied,
+      state: entry?.state ?? "pending",
       appliedAt: applied ? entry!.appliedAt : null,
       durationMs: applied ? entry!.durationMs : null,
       file: m.file ?? null,
@@ -280,6 +329,7 @@ export function buildStatus(
       version: entry.version,
       description: entry.description,
       applied: entry.state === "applied",
+      state: entry.state,
       appliedAt: entry.appliedAt,
       durationMs: entry.durationMs,
       file: null,

@@ -1,11 +1,24 @@
 /**
- * Human-readable reports of what the CLI did: one line per migration, a summary line, and the status
- * table.
+ * Human-readable reports of what the CLI did: one line per migration, a summary line, dry-run
+ * previews and the status table, coloured only on a terminal.
  *
  * @module
  */
 import type { MigrationStatus } from "./planner.ts";
-import type { StepResult } from "./runner.ts";
+import type { StepResult } from "./step.ts";
+
+/** Whether output may be coloured. */
+export interface Terminal {
+  /** True on a terminal without NO_COLOR. */
+  color: boolean;
+}
+
+const COLORS = { red: 31, green: 32, yellow: 33, dim: 2 } as const;
+
+/** Wraps text in an ANSI colour when the terminal allows it. */
+export function paint(terminal: Terminal, color: keyof typeof COLORS, text: string): string {
+  return terminal.color ? `\x1b[${COLORS[color]}m${text}\x1b[0m` : text;
+}
 
 /** A version as the CLI shows it: zero-padded to three digits like the file names. */
 export function formatVersion(version: number): string {
@@ -20,35 +33,79 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-/** One line for a migration applied or rolled back. */
-export function stepLine(step: StepResult): string {
-  const verb = step.direction === "up" ? "Applied" : "Rolled back";
-  return `${verb} ${formatVersion(step.version)} ${step.description} (${formatDuration(step.durationMs)})`;
-}
-
-/** The summary after a migrate or rollback. */
-export function summaryLine(
+/** The report of a migrate or rollback: a line per migration, then a summary. */
+export function runReport(
+  terminal: Terminal,
   database: string,
-  result: { steps: StepResult[]; currentVersion: number },
+  result: { steps: StepResult[]; currentVersion: number; dryRun: boolean; backup?: string },
   command: "migrate" | "rollback",
   elapsedMs: number,
 ): string {
-  const count = result.steps.length;
-  if (count === 0) return `Nothing to ${command}: ${database} is at version ${result.currentVersion}.`;
+  const lines: string[] = [];
+  if (result.backup) lines.push(`Backed up ${database} to ${result.backup}`);
+  for (const step of result.steps) {
+    lines.push(result.dryRun ? previewLine(terminal, step) : stepLine(terminal, step));
+  }
+  const count = result.steps.filter((s) => !s.preview?.skipped).length;
   const noun = `migration${count === 1 ? "" : "s"}`;
   const verb = command === "migrate" ? "applied" : "rolled back";
-  return `${database} is now at version ${result.currentVersion} (${count} ${noun} ${verb} in ${
-    formatDuration(elapsedMs)
-  }).`;
+  if (result.steps.length === 0) {
+    lines.push(
+      `Nothing to ${
+        command === "migrate" ? "apply" : "roll back"
+      }: ${database} is at version ${result.currentVersion}.`,
+    );
+  } else if (result.dryRun) {
+    lines.push(
+      `Dry run: ${count} ${noun} would be ${verb}; all of it was rolled back and ${database} is unchanged ` +
+        `at version ${result.currentVersion}.`,
+    );
+  } else {
+    lines.push(
+      `${database} is now at version ${result.currentVersion} (${count} ${noun} ${verb} in ${
+        formatDuration(elapsedMs)
+      }).`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function stepLine(terminal: Terminal, step: StepResult): string {
+  const verb = step.direction === "up"
+    ? paint(terminal, "green", "Applied")
+    : paint(terminal, "yellow", "Rolled back");
+  return `${verb} ${formatVersion(step.version)} ${step.description} (${formatDuration(step.durationMs)})`;
+}
+
+function previewLine(terminal: Terminal, step: StepResult): string {
+  const head = `${step.direction === "up" ? "Would apply" : "Would roll back"} ${
+    formatVersion(step.version)
+  } ${step.description}`;
+  const preview = step.preview;
+  if (!preview) return head;
+  if (preview.skipped) return `${head}: ${paint(terminal, "yellow", "not previewed")}, ${preview.skipped}`;
+  const parts = [
+    `${step.statements} call${step.statements === 1 ? "" : "s"}`,
+    `${preview.rowsChanged} row${preview.rowsChanged === 1 ? "" : "s"} changed`,
+    ...(preview.created.length ? [`creates ${preview.created.join(", ")}`] : []),
+    ...(preview.altered.length ? [`changes ${preview.altered.join(", ")}`] : []),
+    ...(preview.dropped.length ? [paint(terminal, "red", `drops ${preview.dropped.join(", ")}`)] : []),
+  ];
+  return `${head}: ${parts.join("; ")}`;
 }
 
 /** The status report as a table. */
-export function statusReport(database: string, status: MigrationStatus, note = ""): string {
+export function statusReport(
+  terminal: Terminal,
+  database: string,
+  status: MigrationStatus,
+  note = "",
+): string {
   const state = status.currentVersion > status.latestVersion
-    ? `newer than the newest known migration (${status.latestVersion})`
+    ? paint(terminal, "red", `newer than the newest known migration (${status.latestVersion})`)
     : status.pendingCount === 0
-    ? "up to date"
-    : `${status.pendingCount} pending`;
+    ? paint(terminal, "green", "up to date")
+    : paint(terminal, "yellow", `${status.pendingCount} pending`);
   const lines = [
     `Database  ${database}${note}`,
     `Version   ${status.currentVersion} of ${status.latestVersion}, ${state}`,
@@ -57,9 +114,11 @@ export function statusReport(database: string, status: MigrationStatus, note = "
   if (status.migrations.length > 0) {
     lines.push("", "  Version  State     Applied at                Description");
     for (const m of status.migrations) {
-      const label = m.applied ? (m.known ? "applied" : "unknown") : "pending";
+      const label = m.known ? m.state : "unknown";
+      const color = m.state === "applied" && m.known ? "green" : m.state === "pending" ? "yellow" : "red";
+      const shown = paint(terminal, color, label.padEnd(8));
       lines.push(
-        `  ${formatVersion(m.version).padEnd(7)}  ${label.padEnd(8)}  ${
+        `  ${formatVersion(m.version).padEnd(7)}  ${shown}  ${
           (m.appliedAt ?? "").padEnd(24)
         }  ${m.description}`,
       );

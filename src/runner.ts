@@ -1,38 +1,58 @@
 /**
- * The runner: runs planned migrations against a database, each atomic together with its history
- * record.
+ * The runner: runs a planned batch of migrations under the database's write lock.
  *
- * A run takes the write lock once (`BEGIN IMMEDIATE`) and gives each migration a savepoint inside it:
- * a failing migration is rolled back to its savepoint alone, the ones before it are committed, and
- * the whole run pays for a single commit. A crash before that commit leaves the database as it was
- * before the run. SQLite's DDL is transactional, so schema changes roll back as well as data.
+ * A run takes the write lock once (`BEGIN IMMEDIATE`, waiting out the busy timeout), re-reads the
+ * history — another process may have migrated while this one waited — re-plans, and runs each
+ * migration as a step with its own savepoint. A failing migration is rolled back alone, the ones
+ * before it are committed, and the whole run pays for a single commit. A crash before that commit
+ * leaves the database as it was before the run.
  *
  * Foreign-key enforcement, when on, is switched off for the run and replaced by a
  * `PRAGMA foreign_key_check` before each migration is kept: table rebuilds (drop and recreate a table)
  * then cannot cascade-delete or fail half way, and a migration that leaves a dangling reference is
- * still rolled back.
+ * still rolled back. `PRAGMA foreign_keys` cannot change inside a transaction, hence outside the run.
  *
  * @module
  */
-import type { SqlConnection, SqlEngine, WriteTransaction } from "./engine.ts";
-import { type Direction, MigrationError } from "./errors.ts";
-import { MigrationExecutor } from "./executor.ts";
-import type { AppliedMigration, HistoryStore } from "./history.ts";
-import { label, type Migration } from "./migration.ts";
-import { nameOf } from "./planner.ts";
+import { isBusyError, type SqlEngine, type WriteTransaction } from "./engine.ts";
+import { DatabaseStateError, type Direction } from "./errors.ts";
+import type { HistoryStore } from "./history.ts";
+import { type Migration, resolveMigration } from "./migration.ts";
+import type { DatabaseState } from "./planner.ts";
+import { runStep, runStepOutsideTransaction, type StepContext, type StepResult } from "./step.ts";
 
-/** What running one migration did. */
-export interface StepResult {
-  /** Version of the migration. */
-  version: number;
-  /** Its description. */
-  description: string;
-  /** `"up"` or `"down"`. */
+/** What a run needs from the manager. */
+export interface RunContext {
+  /** The database. */
+  engine: SqlEngine;
+  /** Its history tables. */
+  history: HistoryStore;
+  /** Reads the database's state, refusing one that cannot be migrated. */
+  readState(db: WriteTransaction): Promise<DatabaseState>;
+  /** The busy timeout in force, for messages. */
+  busyTimeoutMs: number;
+}
+
+/** One migrate or rollback run. */
+export interface RunRequest {
+  /** `"migrate"` or `"rollback"`, for the run log. */
+  command: "migrate" | "rollback";
+  /** `"up"` for migrate, `"down"` for rollback. */
   direction: Direction;
-  /** Time `up()`/`down()` and its checks took, in milliseconds. */
-  durationMs: number;
-  /** Calls the migration made to the executor. */
-  statements: number;
+  /** Plans the run against the state read under the lock. */
+  plan(state: DatabaseState): Migration[];
+  /** Checks the resolved plan before anything runs (e.g. every step has `down()`). */
+  check?(plan: readonly Migration[]): void;
+  /** Run everything, report what it did, then roll it all back. @default {false} */
+  dryRun?: boolean;
+}
+
+/** What a run did. */
+export interface RunOutcome {
+  /** One entry per migration run (or previewed), in order. */
+  steps: StepResult[];
+  /** The database's version afterwards. */
+  currentVersion: number;
 }
 
 /** Runs `work` with foreign-key enforcement off, turning it back on afterwards if it was on. */
@@ -50,163 +70,140 @@ export async function withForeignKeysDeferred<T>(
   }
 }
 
-/** The context one migration runs in. */
-export interface StepContext {
-  /** The run's write transaction. */
-  tx: WriteTransaction;
-  /** Where the outcome is recorded. */
-  history: HistoryStore;
-  /** Whether to run `PRAGMA foreign_key_check` before keeping the migration. */
-  checkForeignKeys: boolean;
-  /** The current time, ISO-8601, for the history record. */
-  now: () => string;
-}
-
 /**
- * Applies or reverts one migration inside a savepoint of the run's transaction, with its history
- * record. On failure the savepoint is rolled back and a {@link MigrationError} thrown: the database
- * is exactly as before this migration.
+ * Takes the write lock, waiting up to the busy timeout.
+ *
+ * @throws {DatabaseStateError} with reason `"busy"` when another connection keeps the lock longer.
  */
-export async function runStep(
-  ctx: StepContext,
-  migration: Migration,
-  direction: Direction,
-): Promise<StepResult> {
-  const savepoint = `strata_${migration.version}`;
-  await ctx.tx.exec(`SAVEPOINT ${savepoint}`);
-  const started = performance.now();
+export async function beginWrite(
+  ctx: Pick<RunContext, "engine" | "busyTimeoutMs">,
+): Promise<WriteTransaction> {
   try {
-    const executor = new MigrationExecutor(ctx.tx, { transactional: true });
-    const body = direction === "up" ? migration.up : migration.down;
-    await body!(executor);
-    await executor.settle();
-    if (!(await ctx.tx.isOpen())) {
-      throw new Error(
-        "it ended the transaction it runs in (COMMIT, END or ROLLBACK in its SQL); remove that statement",
-      );
-    }
-    if (ctx.checkForeignKeys) await assertNoForeignKeyViolations(ctx.tx);
-    const durationMs = performance.now() - started;
-    if (direction === "up") {
-      await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), durationMs, "applied"));
-    } else {
-      await ctx.history.remove(ctx.tx, migration.version);
-    }
-    await ctx.tx.exec(`RELEASE ${savepoint}`);
-    return {
-      version: migration.version,
-      description: migration.description,
-      direction,
-      durationMs,
-      statements: executor.statementCount,
-    };
+    return await ctx.engine.beginWrite();
   } catch (cause) {
-    if (await ctx.tx.isOpen()) {
-      await ctx.tx.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
-    }
-    throw migrationFailure(migration, direction, cause);
-  }
-}
-
-/**
- * Runs a migration that opted out of transactions. Its start is recorded in the run's transaction,
- * which is then committed (releasing the lock, keeping the migrations before it); it runs on its own;
- * `finish` records its end in the next transaction. A crash in between leaves it marked as started,
- * which the next run reports instead of guessing.
- */
-export async function runStepOutsideTransaction(
-  ctx: StepContext,
-  engine: SqlConnection,
-  migration: Migration,
-  direction: Direction,
-): Promise<{ step: StepResult; finish: (tx: WriteTransaction) => Promise<void> }> {
-  await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), null, "started"));
-  await ctx.tx.commit();
-  const started = performance.now();
-  const executor = new MigrationExecutor(engine, { transactional: false });
-  try {
-    const body = direction === "up" ? migration.up : migration.down;
-    await body!(executor);
-    await executor.settle();
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new MigrationError(
-      `Migration ${label(migration)} failed outside a transaction${
-        migration.file ? ` in ${migration.file}` : ""
-      }: ` +
-        `${reason}. It may be partly ${
-          direction === "up" ? "applied" : "reverted"
-        }, and stays marked as started. ` +
-        `Check the database, then record the outcome with \`migrate mark ${migration.version} --applied\` ` +
-        `or \`--pending\`.`,
-      {
-        version: migration.version,
-        description: migration.description,
-        direction,
-        file: migration.file,
-        cause,
-      },
+    if (!isBusyError(cause)) throw cause;
+    throw new DatabaseStateError(
+      `The database is locked: another connection held its write lock for more than ${ctx.busyTimeoutMs} ms ` +
+        `(the busy timeout). Another process may be migrating it or running a long write; try again, or ` +
+        `raise the busy timeout (busyTimeoutMs, --busy-timeout).`,
+      { reason: "busy", cause },
     );
   }
-  const durationMs = performance.now() - started;
-  return {
-    step: {
-      version: migration.version,
-      description: migration.description,
-      direction,
-      durationMs,
-      statements: executor.statementCount,
-    },
-    finish: async (tx) => {
-      if (direction === "up") {
-        await ctx.history.record(tx, appliedEntry(migration, ctx.now(), durationMs, "applied"));
-      } else await ctx.history.remove(tx, migration.version);
-    },
-  };
 }
 
-/** The history entry of a migration. */
-export function appliedEntry(
-  migration: Migration,
-  appliedAt: string,
-  durationMs: number | null,
-  state: AppliedMigration["state"],
-): AppliedMigration {
+/** Runs `work` in a write transaction, committing if it returns and rolling back if it throws. */
+export async function inWriteTransaction<T>(
+  ctx: Pick<RunContext, "engine" | "busyTimeoutMs">,
+  work: (tx: WriteTransaction) => Promise<T>,
+): Promise<T> {
+  const tx = await beginWrite(ctx);
+  try {
+    const result = await work(tx);
+    await tx.commit();
+    return result;
+  } catch (error) {
+    await tx.rollback();
+    throw error;
+  }
+}
+
+/**
+ * Runs a migrate or rollback under the write lock; see the module documentation for the guarantees.
+ *
+ * @throws {MigrationError} when a migration fails (after committing the ones before it).
+ * @throws {DatabaseStateError} when the database is refused once the lock is held.
+ */
+export async function executeRun(ctx: RunContext, request: RunRequest): Promise<RunOutcome> {
+  return await withForeignKeysDeferred(ctx.engine, async (checkForeignKeys) => {
+    const startedAt = isoNow();
+    let tx = await beginWrite(ctx);
+    try {
+      const state = await ctx.readState(tx);
+      const plan = await Promise.all(request.plan(state).map(resolveMigration));
+      request.check?.(plan);
+      if (plan.length === 0) {
+        await tx.rollback();
+        return { steps: [], currentVersion: state.currentVersion };
+      }
+      await ctx.history.ensureTables(tx);
+      for (const entry of state.imported) await ctx.history.record(tx, entry);
+      const steps: StepResult[] = [];
+      let failure: unknown = null;
+      for (const migration of plan) {
+        const step: StepContext = {
+          tx,
+          history: ctx.history,
+          checkForeignKeys,
+          now: isoNow,
+          preview: request.dryRun,
+        };
+        if (migration.transaction === false && request.dryRun) {
+          steps.push(notPreviewed(migration, request.direction));
+          break;
+        }
+        try {
+          if (migration.transaction === false) {
+            const outside = await runStepOutsideTransaction(step, ctx.engine, migration, request.direction);
+            tx = await beginWrite(ctx);
+            await outside.finish(tx);
+            steps.push(outside.step);
+          } else {
+            steps.push(await runStep(step, migration, request.direction));
+          }
+        } catch (error) {
+          failure = error;
+          break;
+        }
+      }
+      const nothingKept = steps.length === 0 && state.imported.length === 0;
+      if (request.dryRun || nothingKept || !(await tx.isOpen())) {
+        await tx.rollback();
+        if (failure) throw failure;
+        return { steps, currentVersion: state.currentVersion };
+      }
+      const remaining = new Set(
+        [...state.applied.values()].filter((e) => e.state === "applied").map((e) => e.version),
+      );
+      for (const step of steps) {
+        if (request.direction === "up") remaining.add(step.version);
+        else remaining.delete(step.version);
+      }
+      const currentVersion = Math.max(0, ...remaining);
+      await ctx.history.logRun(tx, {
+        command: request.command,
+        fromVersion: state.currentVersion,
+        toVersion: currentVersion,
+        startedAt,
+        finishedAt: isoNow(),
+      }, state.legacy);
+      await tx.commit();
+      if (failure) throw failure;
+      return { steps, currentVersion };
+    } catch (error) {
+      await tx.rollback();
+      throw error;
+    }
+  });
+}
+
+function notPreviewed(migration: Migration, direction: Direction): StepResult {
   return {
     version: migration.version,
-    name: nameOf(migration),
     description: migration.description,
-    checksum: migration.checksum ?? null,
-    appliedAt,
-    durationMs: durationMs === null ? null : Math.round(durationMs * 1000) / 1000,
-    state,
+    direction,
+    durationMs: 0,
+    statements: 0,
+    preview: {
+      rowsChanged: 0,
+      created: [],
+      altered: [],
+      dropped: [],
+      skipped: "it runs outside a transaction, so a dry run cannot undo it; it and the migrations after it " +
+        "were not previewed",
+    },
   };
 }
 
-async function assertNoForeignKeyViolations(db: SqlConnection): Promise<void> {
-  const violations = await db.query("PRAGMA foreign_key_check", []);
-  if (violations.length === 0) return;
-  const shown = violations.slice(0, 5).map((v) =>
-    `${v.table} row ${v.rowid ?? "(without rowid)"} references a missing row of ${v.parent}`
-  );
-  const more = violations.length > 5 ? ` and ${violations.length - 5} more` : "";
-  throw new Error(`it leaves foreign key violations: ${shown.join("; ")}${more}`);
-}
-
-/** Wraps a failure of `up()`/`down()` into a {@link MigrationError} that names the migration. */
-export function migrationFailure(migration: Migration, direction: Direction, cause: unknown): MigrationError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  const verb = direction === "up" ? "failed" : "failed to roll back";
-  const where = migration.file ? ` in ${migration.file}` : "";
-  return new MigrationError(
-    `Migration ${label(migration)} ${verb}${where}: ${reason}. ` +
-      `It was rolled back and the database is as it was before it; fix it and run again.`,
-    {
-      version: migration.version,
-      description: migration.description,
-      direction,
-      file: migration.file,
-      cause,
-    },
-  );
+function isoNow(): string {
+  return new Date().toISOString();
 }

@@ -3,8 +3,10 @@
  *
  * @module
  */
-import type { DatabaseSync, SQLInputValue } from "node:sqlite";
+import { backup, type DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import type { Row, RunResult, SqlConnection, SqlEngine, SqlParams, WriteTransaction } from "../engine.ts";
+import { toSqliteError } from "./result_codes.ts";
+import { bindValue, exactInteger, isPositional, toRow } from "./values.ts";
 
 /** Whether a value has the shape of a `node:sqlite` `DatabaseSync`. */
 export function isNodeSqliteDatabase(value: unknown): value is DatabaseSync {
@@ -14,20 +16,24 @@ export function isNodeSqliteDatabase(value: unknown): value is DatabaseSync {
     "isTransaction" in value && "isOpen" in value;
 }
 
-/**
- * node:sqlite binds every JS number as REAL, so `1` stored in an untyped column reads back as `1.0`
- * in SQL. Binding safe integers as bigint keeps them INTEGER, as every other engine does.
- */
-function bindable(value: unknown): SQLInputValue {
-  return typeof value === "number" && Number.isSafeInteger(value) ? BigInt(value) : value as SQLInputValue;
-}
-
 function bindAll(params: SqlParams): SQLInputValue[] {
-  if (Array.isArray(params)) return params.map(bindable);
+  if (isPositional(params)) return params.map((value) => bindValue(value) as SQLInputValue);
   const named: Record<string, SQLInputValue> = {};
-  for (const [key, value] of Object.entries(params)) named[key] = bindable(value);
+  for (const [key, value] of Object.entries(params)) named[key] = bindValue(value) as SQLInputValue;
   // node:sqlite takes named parameters as one object in the first position.
   return [named as unknown as SQLInputValue];
+}
+
+/**
+ * Prepares a statement that reads integers exactly and rows as objects, whatever the options the
+ * caller opened the database with (`readBigInts`, `returnArrays`).
+ */
+function prepare(db: DatabaseSync, sql: string): StatementSync {
+  const statement = db.prepare(sql);
+  statement.setReadBigInts(true);
+  // Present at run time, missing from Deno's types of node:sqlite.
+  (statement as StatementSync & { setReturnArrays?(enabled: boolean): void }).setReturnArrays?.(false);
+  return statement;
 }
 
 /** Runs SQL on a `DatabaseSync`; shared by the engine and its transactions, which use one connection. */
@@ -44,15 +50,17 @@ class NodeSqliteConnection implements SqlConnection {
 
   query(sql: string, params: SqlParams): Promise<Row[]> {
     return settle(() => {
-      const rows = this.db.prepare(sql).all(...bindAll(params));
-      return rows.map((row) => ({ ...row }) as Row);
+      return prepare(this.db, sql).all(...bindAll(params)).map((row) => toRow(row));
     });
   }
 
   run(sql: string, params: SqlParams): Promise<RunResult> {
     return settle(() => {
-      const result = this.db.prepare(sql).run(...bindAll(params));
-      return { changes: Number(result.changes), lastInsertRowId: result.lastInsertRowid };
+      const result = prepare(this.db, sql).run(...bindAll(params));
+      return {
+        changes: Number(result.changes),
+        lastInsertRowId: exactInteger(BigInt(result.lastInsertRowid)),
+      };
     });
   }
 }
@@ -93,13 +101,18 @@ export class NodeSqliteEngine extends NodeSqliteConnection implements SqlEngine 
   inTransaction(): Promise<boolean> {
     return Promise.resolve(this.db.isTransaction);
   }
+
+  /** Copies the database with node:sqlite's online backup (no `ATTACH`, so no `-A` needed). */
+  async backup(destination: string): Promise<void> {
+    await backup(this.db, destination);
+  }
 }
 
-/** Runs a synchronous call and turns its result or exception into a promise. */
+/** Runs a synchronous call and turns its result, or its error as a `SqliteError`, into a promise. */
 function settle<T>(work: () => T): Promise<T> {
   try {
     return Promise.resolve(work());
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(toSqliteError(error));
   }
 }

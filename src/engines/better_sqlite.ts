@@ -1,0 +1,154 @@
+/**
+ * Adapter for better-sqlite3-compatible databases: `npm:libsql`'s `Database` (libSQL's embedded
+ * engine) and `npm:better-sqlite3`. Recognised by shape; the packages are never imported.
+ *
+ * What differs from the other engines, and what the adapter does about it:
+ * - npm:libsql binds every JS number as REAL: safe integers are bound as bigints;
+ * - both refuse booleans, `undefined` and `Date` (npm:libsql aborts the process on a boolean): the
+ *   executor never passes them;
+ * - npm:libsql takes a single `Uint8Array` argument for named parameters and aborts, and a `$name`
+ *   key too: parameters are passed as one array, or one object of bare names;
+ * - integers beyond 2^53 read back rounded, and `lastInsertRowid` is rounded even with
+ *   `safeIntegers()`: statements read with `safeIntegers(true)`, and the rowid with SQL;
+ * - npm:libsql adds a `_metadata` key to the row of `get()`: rows are read with `all()`, which has none.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import type {
+  Row,
+  RunResult,
+  SqlConnection,
+  SqlEngine,
+  SqlParams,
+  SqlValue,
+  WriteTransaction,
+} from "../engine.ts";
+import { toSqliteError } from "./result_codes.ts";
+import { bareNamed, bindValue, isPositional, toRow } from "./values.ts";
+
+/** The parts of a better-sqlite3 `Statement` the adapter uses. */
+export interface BetterSqliteStatement {
+  /** Whether the statement returns rows. */
+  readonly reader: boolean;
+  /** Reads integers as bigints (`true`) or numbers. */
+  safeIntegers(enabled?: boolean): unknown;
+  /** Runs the statement and returns every row as an object. */
+  all(...params: unknown[]): unknown[];
+  /** Runs a statement that returns no rows. */
+  run(...params: unknown[]): unknown;
+}
+
+/** The parts of a better-sqlite3-compatible `Database` the adapter uses. */
+export interface BetterSqliteDatabase {
+  /** Whether a transaction is open. */
+  readonly inTransaction: boolean;
+  /** Prepares one statement. */
+  prepare(sql: string): BetterSqliteStatement;
+  /** Runs one or many statements. */
+  exec(sql: string): unknown;
+  /** Reads or sets a PRAGMA; its presence tells this API from the others. */
+  pragma(source: string, options?: unknown): unknown;
+}
+
+/** Whether a value has the shape of a better-sqlite3-compatible `Database` (npm:libsql, better-sqlite3). */
+export function isBetterSqliteDatabase(value: unknown): value is BetterSqliteDatabase {
+  const db = value as Partial<BetterSqliteDatabase> | null;
+  return typeof db === "object" && db !== null && typeof db.prepare === "function" &&
+    typeof db.exec === "function" && typeof db.pragma === "function" && "inTransaction" in db;
+}
+
+/** A value as these engines bind it: INTEGERs as bigints, BLOBs as Buffers (better-sqlite3 wants them). */
+function bind(value: SqlValue): unknown {
+  return value instanceof Uint8Array && !(value instanceof Buffer) ? Buffer.from(value) : bindValue(value);
+}
+
+/** The one argument to pass: an array of positional values or an object of bare names. */
+function bindAll(params: SqlParams): unknown {
+  return isPositional(params) ? params.map(bind) : bareNamed(params, bind);
+}
+
+/** Runs SQL on the user's `Database`; shared by the engine and its transactions (one connection). */
+class BetterSqliteConnection implements SqlConnection {
+  protected readonly db: BetterSqliteDatabase;
+
+  constructor(db: BetterSqliteDatabase) {
+    this.db = db;
+  }
+
+  exec(sql: string): Promise<void> {
+    return settle(() => {
+      this.db.exec(sql);
+    });
+  }
+
+  query(sql: string, params: SqlParams): Promise<Row[]> {
+    return settle(() => this.#readAll(this.db.prepare(sql), params));
+  }
+
+  run(sql: string, params: SqlParams): Promise<RunResult> {
+    return settle(() => {
+      const statement = this.db.prepare(sql);
+      // A statement with RETURNING must be stepped to its end for its changes to count.
+      if (statement.reader) this.#readAll(statement, params);
+      else statement.run(bindAll(params));
+      const [counts] = this.#readAll(
+        this.db.prepare("SELECT changes() AS changes, last_insert_rowid() AS id"),
+        [],
+      );
+      return { changes: Number(counts.changes), lastInsertRowId: counts.id as number | bigint };
+    });
+  }
+
+  #readAll(statement: BetterSqliteStatement, params: SqlParams): Row[] {
+    statement.safeIntegers(true);
+    return statement.all(bindAll(params)).map((row) => toRow(row as object));
+  }
+}
+
+class BetterSqliteTransaction extends BetterSqliteConnection implements WriteTransaction {
+  commit(): Promise<void> {
+    return this.exec("COMMIT");
+  }
+
+  rollback(): Promise<void> {
+    return settle(() => {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+    });
+  }
+
+  isOpen(): Promise<boolean> {
+    return Promise.resolve(this.db.inTransaction);
+  }
+}
+
+/** The {@link SqlEngine} over a better-sqlite3-compatible `Database` the caller opened and still owns. */
+export class BetterSqliteEngine extends BetterSqliteConnection implements SqlEngine {
+  /** Engine name used in messages. */
+  readonly name = "better-sqlite3";
+
+  /** Wraps an open `Database`; the caller keeps ownership and closes it. */
+  constructor(db: BetterSqliteDatabase) {
+    super(db);
+  }
+
+  /** Takes the write lock with `BEGIN IMMEDIATE` (not `transaction()`, which cannot span an `await`). */
+  async beginWrite(): Promise<WriteTransaction> {
+    await this.exec("BEGIN IMMEDIATE");
+    return new BetterSqliteTransaction(this.db);
+  }
+
+  /** Whether the caller left a transaction open on this connection. */
+  inTransaction(): Promise<boolean> {
+    return Promise.resolve(this.db.inTransaction);
+  }
+}
+
+/** Runs a synchronous call and turns its result, or its error as a `SqliteError`, into a promise. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(toSqliteError(error));
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Adapter for a `@db/sqlite` (`jsr:@db/sqlite`, the FFI binding) `Database` the user opened. The
+ * package is never imported: its object is recognised by its shape, so the toolkit needs neither JSR
+ * nor FFI permissions unless the user's app already has them.
+ *
+ * What differs from the other engines, and what the adapter does about it:
+ * - integers read as 32-bit unless the database was opened with `int64`: every call runs with `int64`
+ *   on (and `parseJson` off, so a JSON column reads as its text), restored afterwards;
+ * - `run()` returns the number of changes and `lastInsertRowId` is 32-bit: `last_insert_rowid()`
+ *   is read with SQL instead;
+ * - its `transaction()` is synchronous, so an async migration would be committed at its first
+ *   `await`: the adapter issues `BEGIN IMMEDIATE` and `COMMIT` itself;
+ * - errors are plain `Error`s with only a message: they become `SqliteError`s without a code.
+ *
+ * @module
+ */
+import type {
+  Row,
+  RunResult,
+  SqlConnection,
+  SqlEngine,
+  SqlParams,
+  SqlValue,
+  WriteTransaction,
+} from "../engine.ts";
+import { toSqliteError } from "./result_codes.ts";
+import { bareNamed, exactInteger, isPositional, toRow } from "./values.ts";
+
+/** The parts of a `@db/sqlite` `Statement` the adapter uses. */
+export interface DbSqliteStatement {
+  /** Runs the statement and returns every row as an object. */
+  all(...params: unknown[]): Record<string, unknown>[];
+  /** Runs the statement and returns the number of rows it changed. */
+  run(...params: unknown[]): number;
+  /** Frees the statement. */
+  finalize(): void;
+}
+
+/** The parts of a `@db/sqlite` `Database` (0.13) the adapter uses; a real `Database` has them all. */
+export interface DbSqliteDatabase {
+  /** Whether INTEGER columns read as 64-bit; the adapter turns it on for its own calls. */
+  int64: boolean;
+  /** Whether JSON columns are parsed; the adapter turns it off for its own calls. */
+  parseJson: boolean;
+  /** `false` between `BEGIN` and the end of the transaction. */
+  readonly autocommit: boolean;
+  /** Whether a transaction is open. */
+  readonly inTransaction: boolean;
+  /** Rowid of the last insert, as 32 bits (the adapter reads `last_insert_rowid()` instead). */
+  readonly lastInsertRowId: number;
+  /** Runs one or many statements; returns the number of changes. */
+  exec(sql: string, ...params: unknown[]): number;
+  /** Prepares one statement. */
+  prepare(sql: string): DbSqliteStatement;
+  /** Closes the database. */
+  close(): void;
+}
+
+/**
+ * Whether a value has the shape of a `@db/sqlite` `Database`: `int64` and `autocommit` tell it from
+ * node:sqlite (`isTransaction`) and better-sqlite3 (`pragma()`), which have neither.
+ */
+export function isDbSqliteDatabase(value: unknown): value is DbSqliteDatabase {
+  const db = value as Partial<DbSqliteDatabase> | null;
+  return typeof db === "object" && db !== null && typeof db.prepare === "function" &&
+    typeof db.exec === "function" && typeof db.int64 === "boolean" && "autocommit" in db &&
+    "lastInsertRowId" in db;
+}
+
+/** A parameter as @db/sqlite binds it: it already binds safe integers as INTEGER. */
+function bindAll(params: SqlParams): unknown[] {
+  return isPositional(params) ? [...params] : [bareNamed(params, (value: SqlValue) => value)];
+}
+
+/** Runs SQL on the user's `Database`; shared by the engine and its transactions (one connection). */
+class DbSqliteConnection implements SqlConnection {
+  protected readonly db: DbSqliteDatabase;
+
+  constructor(db: DbSqliteDatabase) {
+    this.db = db;
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.settle(() => {
+      this.db.exec(sql);
+    });
+  }
+
+  query(sql: string, params: SqlParams): Promise<Row[]> {
+    return this.settle(() => this.#statement(sql, (s) => s.all(...bindAll(params))).map((row) => toRow(row)));
+  }
+
+  run(sql: string, params: SqlParams): Promise<RunResult> {
+    return this.settle(() => {
+      const changes = this.#statement(sql, (s) => s.run(...bindAll(params)));
+      const id = this.#statement("SELECT last_insert_rowid() AS id", (s) => s.all())[0].id;
+      return { changes, lastInsertRowId: typeof id === "bigint" ? exactInteger(id) : Number(id) };
+    });
+  }
+
+  /** Runs a synchronous call with the database's read options set as the toolkit needs them. */
+  protected settle<T>(work: () => T): Promise<T> {
+    const { int64, parseJson } = this.db;
+    this.db.int64 = true;
+    this.db.parseJson = false;
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(toSqliteError(error, { plainErrors: true }));
+    } finally {
+      this.db.int64 = int64;
+      this.db.parseJson = parseJson;
+    }
+  }
+
+  #statement<T>(sql: string, use: (statement: DbSqliteStatement) => T): T {
+    const statement = this.db.prepare(sql);
+    try {
+      return use(statement);
+    } finally {
+      statement.finalize();
+    }
+  }
+}
+
+class DbSqliteTransaction extends DbSqliteConnection implements WriteTransaction {
+  commit(): Promise<void> {
+    return this.exec("COMMIT");
+  }
+
+  rollback(): Promise<void> {
+    return this.settle(() => {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+    });
+  }
+
+  isOpen(): Promise<boolean> {
+    return Promise.resolve(this.db.inTransaction);
+  }
+}
+
+/** The {@link SqlEngine} over a `@db/sqlite` `Database` the caller opened and still owns. */
+export class DbSqliteEngine extends DbSqliteConnection implements SqlEngine {
+  /** Engine name used in messages. */
+  readonly name = "@db/sqlite";
+
+  /** Wraps an open `Database`; the caller keeps ownership and closes it. */
+  constructor(db: DbSqliteDatabase) {
+    super(db);
+  }
+
+  /** Takes the write lock with `BEGIN IMMEDIATE` (not `transaction()`, which cannot span an `await`). */
+  async beginWrite(): Promise<WriteTransaction> {
+    await this.exec("BEGIN IMMEDIATE");
+    return new DbSqliteTransaction(this.db);
+  }
+
+  /** Whether the caller left a transaction open on this connection. */
+  inTransaction(): Promise<boolean> {
+    return Promise.resolve(this.db.inTransaction);
+  }
+}

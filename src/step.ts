@@ -1,0 +1,238 @@
+/**
+ * One migration step: running a migration's `up()` or `down()` atomically with its history record.
+ *
+ * A step inside the run's transaction gets a savepoint: on failure it is rolled back to the savepoint
+ * alone, so the database is exactly as before this migration, schema and data (SQLite's DDL is
+ * transactional). A step that opts out of transactions is recorded as started, run on its own, then
+ * recorded as finished, so a crash in between is reported on the next run, never guessed at.
+ *
+ * @module
+ */
+import type { SqlConnection, WriteTransaction } from "./engine.ts";
+import { type Direction, MigrationError } from "./errors.ts";
+import { MigrationExecutor } from "./executor.ts";
+import type { AppliedMigration, HistoryStore } from "./history.ts";
+import { label, type Migration } from "./migration.ts";
+import { nameOf } from "./planner.ts";
+
+/** What running one migration did. */
+export interface StepResult {
+  /** Version of the migration. */
+  version: number;
+  /** Its description. */
+  description: string;
+  /** `"up"` or `"down"`. */
+  direction: Direction;
+  /** Time `up()`/`down()` and its checks took, in milliseconds. */
+  durationMs: number;
+  /** Calls the migration made to the executor. */
+  statements: number;
+  /** In a dry run, what the migration would change. */
+  preview?: StepPreview;
+}
+
+/** What a migration would change, measured in a dry run that is rolled back afterwards. */
+export interface StepPreview {
+  /** Rows inserted, updated or deleted. */
+  rowsChanged: number;
+  /** Schema objects created, as `"table users"`, `"index idx_users_email"`. */
+  created: string[];
+  /** Schema objects whose definition changed. */
+  altered: string[];
+  /** Schema objects dropped. */
+  dropped: string[];
+  /** Set when the migration was not run: why. */
+  skipped?: string;
+}
+
+/** The context one migration runs in. */
+export interface StepContext {
+  /** The run's write transaction. */
+  tx: WriteTransaction;
+  /** Where the outcome is recorded. */
+  history: HistoryStore;
+  /** Whether to run `PRAGMA foreign_key_check` before keeping the migration. */
+  checkForeignKeys: boolean;
+  /** The current time, ISO-8601, for the history record. */
+  now: () => string;
+  /** Measure what each migration changes (for a dry run). @default {false} */
+  preview?: boolean;
+}
+
+/**
+ * Applies or reverts one migration inside a savepoint of the run's transaction, with its history
+ * record. On failure the savepoint is rolled back and a {@link MigrationError} thrown: the database
+ * is exactly as before this migration.
+ */
+export async function runStep(
+  ctx: StepContext,
+  migration: Migration,
+  direction: Direction,
+): Promise<StepResult> {
+  const savepoint = `strata_${migration.version}`;
+  await ctx.tx.exec(`SAVEPOINT ${savepoint}`);
+  const started = performance.now();
+  try {
+    const before = ctx.preview ? await observe(ctx.tx) : null;
+    const executor = new MigrationExecutor(ctx.tx, { transactional: true });
+    const body = direction === "up" ? migration.up : migration.down;
+    await body!(executor);
+    await executor.settle();
+    const preview = before ? compare(before, await observe(ctx.tx)) : undefined;
+    if (!(await ctx.tx.isOpen())) {
+      throw new Error(
+        "it ended the transaction it runs in (COMMIT, END or ROLLBACK in its SQL); remove that statement",
+      );
+    }
+    if (ctx.checkForeignKeys) await assertNoForeignKeyViolations(ctx.tx);
+    const durationMs = performance.now() - started;
+    if (direction === "up") {
+      await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), durationMs, "applied"));
+    } else {
+      await ctx.history.remove(ctx.tx, migration.version);
+    }
+    await ctx.tx.exec(`RELEASE ${savepoint}`);
+    return {
+      version: migration.version,
+      description: migration.description,
+      direction,
+      durationMs,
+      statements: executor.statementCount,
+      ...(preview ? { preview } : {}),
+    };
+  } catch (cause) {
+    if (await ctx.tx.isOpen()) {
+      await ctx.tx.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
+    }
+    throw migrationFailure(migration, direction, cause);
+  }
+}
+
+interface Observation {
+  changes: number;
+  schema: Map<string, string>;
+}
+
+async function observe(db: SqlConnection): Promise<Observation> {
+  const [{ changes }] = await db.query("SELECT total_changes() AS changes", []);
+  const rows = await db.query(
+    "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'",
+    [],
+  );
+  return {
+    changes: Number(changes),
+    schema: new Map(rows.map((row) => [`${row.type} ${row.name}`, String(row.sql)])),
+  };
+}
+
+function compare(before: Observation, after: Observation): StepPreview {
+  const created = [...after.schema.keys()].filter((key) => !before.schema.has(key));
+  const dropped = [...before.schema.keys()].filter((key) => !after.schema.has(key));
+  const altered = [...after.schema.keys()].filter((key) =>
+    before.schema.has(key) && before.schema.get(key) !== after.schema.get(key)
+  );
+  return { rowsChanged: after.changes - before.changes, created, altered, dropped };
+}
+
+/**
+ * Runs a migration that opted out of transactions. Its start is recorded in the run's transaction,
+ * which is then committed (releasing the lock, keeping the migrations before it); it runs on its own;
+ * `finish` records its end in the next transaction. A crash in between leaves it marked as started,
+ * which the next run reports instead of guessing.
+ */
+export async function runStepOutsideTransaction(
+  ctx: StepContext,
+  engine: SqlConnection,
+  migration: Migration,
+  direction: Direction,
+): Promise<{ step: StepResult; finish: (tx: WriteTransaction) => Promise<void> }> {
+  await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), null, "started"));
+  await ctx.tx.commit();
+  const started = performance.now();
+  const executor = new MigrationExecutor(engine, { transactional: false });
+  try {
+    const body = direction === "up" ? migration.up : migration.down;
+    await body!(executor);
+    await executor.settle();
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new MigrationError(
+      `Migration ${label(migration)} failed outside a transaction${
+        migration.file ? ` in ${migration.file}` : ""
+      }: ` +
+        `${reason}. It may be partly ${
+          direction === "up" ? "applied" : "reverted"
+        }, and stays marked as started. ` +
+        `Check the database, then record the outcome with \`migrate mark ${migration.version} --applied\` ` +
+        `or \`--pending\`.`,
+      {
+        version: migration.version,
+        description: migration.description,
+        direction,
+        file: migration.file,
+        cause,
+      },
+    );
+  }
+  const durationMs = performance.now() - started;
+  return {
+    step: {
+      version: migration.version,
+      description: migration.description,
+      direction,
+      durationMs,
+      statements: executor.statementCount,
+    },
+    finish: async (tx) => {
+      if (direction === "up") {
+        await ctx.history.record(tx, appliedEntry(migration, ctx.now(), durationMs, "applied"));
+      } else await ctx.history.remove(tx, migration.version);
+    },
+  };
+}
+
+/** The history entry of a migration. */
+export function appliedEntry(
+  migration: Migration,
+  appliedAt: string,
+  durationMs: number | null,
+  state: AppliedMigration["state"],
+): AppliedMigration {
+  return {
+    version: migration.version,
+    name: nameOf(migration),
+    description: migration.description,
+    checksum: migration.checksum ?? null,
+    appliedAt,
+    durationMs: durationMs === null ? null : Math.round(durationMs * 1000) / 1000,
+    state,
+  };
+}
+
+async function assertNoForeignKeyViolations(db: SqlConnection): Promise<void> {
+  const violations = await db.query("PRAGMA foreign_key_check", []);
+  if (violations.length === 0) return;
+  const shown = violations.slice(0, 5).map((v) =>
+    `${v.table} row ${v.rowid ?? "(without rowid)"} references a missing row of ${v.parent}`
+  );
+  const more = violations.length > 5 ? ` and ${violations.length - 5} more` : "";
+  throw new Error(`it leaves foreign key violations: ${shown.join("; ")}${more}`);
+}
+
+/** Wraps a failure of `up()`/`down()` into a {@link MigrationError} that names the migration. */
+export function migrationFailure(migration: Migration, direction: Direction, cause: unknown): MigrationError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  const verb = direction === "up" ? "failed" : "failed to roll back";
+  const where = migration.file ? ` in ${migration.file}` : "";
+  return new MigrationError(
+    `Migration ${label(migration)} ${verb}${where}: ${reason}. ` +
+      `It was rolled back and the database is as it was before it; fix it and run again.`,
+    {
+      version: migration.version,
+      description: migration.description,
+      direction,
+      file: migration.file,
+      cause,
+    },
+  );
+}

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { MigrationError, MigrationManager } from "../mod.ts";
+import { schemaOf } from "./_util.ts";
+
+const PARENT_AND_CHILD = {
+  version: 1,
+  description: "authors and books",
+  up: (db: import("../mod.ts").Executor) =>
+    db.exec(`
+      CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT);
+      CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER REFERENCES authors (id) ON DELETE CASCADE);
+      INSERT INTO authors VALUES (1, 'Ann');
+      INSERT INTO books VALUES (10, 1), (11, 1);
+    `),
+};
+
+Deno.test("a table rebuild of a parent table keeps its children's rows (no cascade during migrations)", async () => {
+  const db = new DatabaseSync(":memory:");
+  try {
+    const manager = new MigrationManager(db).registerMigrations([
+      PARENT_AND_CHILD,
+      {
+        version: 2,
+        description: "rebuild authors",
+        up: (db) =>
+          db.exec(`
+            CREATE TABLE authors_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');
+            INSERT INTO authors_new SELECT id, coalesce(name, '') FROM authors;
+            DROP TABLE authors;
+            ALTER TABLE authors_new RENAME TO authors;
+          `),
+      },
+    ]);
+    await manager.migrate();
+    assert.equal(db.prepare("SELECT count(*) AS n FROM books").get()?.n, 2);
+    assert.equal(db.prepare("PRAGMA foreign_keys").get()?.foreign_keys, 1, "enforcement is restored");
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("a migration that leaves a dangling reference is rolled back, naming table and row", async () => {
+  const db = new DatabaseSync(":memory:");
+  try {
+    const manager = new MigrationManager(db).registerMigrations([
+      PARENT_AND_CHILD,
+      { version: 2, description: "drop authors", up: (db) => db.exec("DROP TABLE authors") },
+    ]);
+    await manager.migrate({ targetVersion: 1 });
+    const before = schemaOf(db);
+    await assert.rejects(
+      manager.migrate(),
+      (e) =>
+        e instanceof MigrationError && e.version === 2 &&
+        /books row 10 references a missing row of authors/.test(e.message),
+    );
+    assert.deepEqual(schemaOf(db), before);
+    assert.equal(db.prepare("SELECT count(*) AS n FROM books").get()?.n, 2);
+    assert.equal(db.prepare("PRAGMA foreign_keys").get()?.foreign_keys, 1);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("a connection with foreign keys off is left off and not checked", async () => {
+  const db = new DatabaseSync(":memory:", { enableForeignKeyConstraints: false });
+  try {
+    const manager = new MigrationManager(db).registerMigrations([
+      PARENT_AND_CHILD,
+      { version: 2, description: "drop authors", up: (db) => db.exec("DROP TABLE authors") },
+    ]);
+    assert.deepEqual((await manager.migrate()).applied, [1, 2]);
+    assert.equal(db.prepare("PRAGMA foreign_keys").get()?.foreign_keys, 0);
+  } finally {
+    db.close();
+  }
+});
