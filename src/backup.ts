@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { SqlEngine } from "./engine.ts";
 import { InvalidInputError } from "./errors.ts";
+import { exists } from "./paths.ts";
 
 /** Where and how to back up, as given by the caller. */
 export interface BackupOptions {
@@ -58,7 +58,7 @@ export async function backupDatabase(
   const dir = options.dir ?? dirname(file);
   await Deno.mkdir(dir, { recursive: true });
   const destination = join(dir, backupName(file, version, new Date()));
-  if (existsSync(destination)) {
+  if (exists(destination)) {
     throw new InvalidInputError(
       `The backup file ${destination} already exists; it was left as it is.`,
       "backup",

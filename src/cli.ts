@@ -113,7 +113,8 @@ function parse(
 ): Pick<CommandContext, "flags" | "positionals"> {
   const options = Object.fromEntries(command.flags.map((flag) => [flag, { type: FLAGS[flag].type }]));
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    const args = attachNegativeValues(argv);
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
     if (positionals.length > command.positionals.length) {
       const extra = positionals[command.positionals.length];
       throw new InvalidInputError(
@@ -139,6 +140,25 @@ function parse(
       flag || name,
     );
   }
+}
+
+/**
+ * `--steps -1` as `--steps=-1`: parseArgs would take `-1` for a flag and report "--steps needs a
+ * value", hiding the value that is really at fault.
+ */
+function attachNegativeValues(argv: readonly string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = FLAGS[argv[i].replace(/^--/, "") as FlagName];
+    const next = argv[i + 1];
+    if (argv[i].startsWith("--") && flag?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      args.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      args.push(argv[i]);
+    }
+  }
+  return args;
 }
 
 function usage(name: string, command: CommandSpec): string {

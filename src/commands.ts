@@ -4,12 +4,8 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
-import { dirname } from "node:path";
-import { DatabaseSync } from "node:sqlite";
-import { databasePath } from "./database.ts";
+import { openEngine } from "./database.ts";
 import { InvalidInputError } from "./errors.ts";
-import { createMigration } from "./generator.ts";
 import { loadMigrations } from "./loader.ts";
 import { DEFAULT_BUSY_TIMEOUT_MS, MigrationManager } from "./manager.ts";
 import { formatVersion, runReport, statusReport, type Terminal } from "./report.ts";
@@ -192,9 +188,13 @@ function parseWholeNumber(raw: string, name: string, min: number): number {
 }
 
 function databaseTarget(c: CommandContext): string {
-  const given = c.flags.db as string | undefined ?? c.env("DATABASE_URL") ?? DEFAULT_DATABASE;
-  if (given.trim() === "") throw new InvalidInputError("--db needs a path.", "--db");
-  return databasePath(given);
+  const flag = c.flags.db as string | undefined;
+  const given = flag ?? c.env("DATABASE_URL") ?? DEFAULT_DATABASE;
+  if (given.trim() === "") {
+    const source = flag === undefined ? "DATABASE_URL" : "--db";
+    throw new InvalidInputError(`${source} is empty; give a database path or URL.`, source);
+  }
+  return given;
 }
 
 /** An open database of a command; `exists` is false for a file that does not exist yet. */
@@ -202,29 +202,25 @@ interface OpenTarget {
   manager: MigrationManager;
   path: string;
   exists: boolean;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /**
- * Loads the migrations, then opens the database (creating it only when `create`; otherwise a missing
- * file is read as an empty in-memory database so nothing is written).
+ * Loads the migrations, then opens the database (creating a missing file only when `create`;
+ * otherwise it is read as an empty database, so nothing is written).
  */
 async function open(c: CommandContext, options: { create: boolean }): Promise<OpenTarget> {
-  const path = databaseTarget(c);
   const busyTimeoutMs = wholeNumber(c, "busy-timeout", 0) ?? DEFAULT_BUSY_TIMEOUT_MS;
   const migrations = await loadMigrations(c.flags.dir as string | undefined ?? "./migrations");
-  const exists = path === ":memory:" || existsSync(path);
-  if (!exists && options.create) Deno.mkdirSync(dirname(path), { recursive: true });
-  const db = new DatabaseSync(exists || options.create ? path : ":memory:", { timeout: busyTimeoutMs });
+  const opened = await openEngine(databaseTarget(c), { busyTimeoutMs, create: options.create });
   try {
-    const manager = new MigrationManager(db, {
+    const manager = new MigrationManager(opened.engine, {
       busyTimeoutMs,
       historyTable: c.flags.table as string | undefined,
-    })
-      .registerMigrations(migrations);
-    return { manager, path, exists, close: () => db.close() };
+    }).registerMigrations(migrations);
+    return { manager, path: opened.path, exists: opened.exists, close: opened.close };
   } catch (error) {
-    db.close();
+    await opened.close();
     throw error;
   }
 }
@@ -238,7 +234,7 @@ async function withTarget<T>(
   try {
     return await work(target);
   } finally {
-    target.close();
+    await target.close();
   }
 }
 
@@ -342,6 +338,7 @@ async function runNew(c: CommandContext): Promise<void> {
   if (description === undefined) {
     throw new InvalidInputError('Give a description: new "add index on users email".', "description");
   }
+  const { createMigration } = await import("./generator.ts");
   const created = await createMigration(description, {
     dir: c.flags.dir as string | undefined,
     sql: c.flags.sql === true,

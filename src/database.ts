@@ -4,15 +4,14 @@
  *
  * @module
  */
-import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DatabaseSync } from "node:sqlite";
 import type { SqlEngine } from "./engine.ts";
 import { type LibsqlClient, LibsqlClientEngine } from "./engines/libsql_client.ts";
 import { NodeSqliteEngine } from "./engines/node_sqlite.ts";
 import { InvalidInputError } from "./errors.ts";
 import { loadMigrations } from "./loader.ts";
+import { exists, fromFileUrl } from "./paths.ts";
 import { DEFAULT_BUSY_TIMEOUT_MS, MigrationManager, type MigrationManagerOptions } from "./manager.ts";
 import type { Migration, MigrationInput } from "./migration.ts";
 
@@ -103,6 +102,12 @@ export interface OpenEngineOptions {
    * @default the `LIBSQL_AUTH_TOKEN` or else `TURSO_AUTH_TOKEN` environment variable, when readable
    */
   authToken?: string;
+  /**
+   * Create a missing database file (and its directory). When false, a missing file is opened as an
+   * empty in-memory database instead, so reading its status writes nothing.
+   * @default {true}
+   */
+  create?: boolean;
 }
 
 /** A database opened by {@link openEngine}. */
@@ -113,6 +118,8 @@ export interface OpenedEngine {
   close(): Promise<void>;
   /** What to call the database in messages: the absolute file path, or the URL without credentials. */
   path: string;
+  /** False when the file did not exist and was not created (see {@link OpenEngineOptions.create}). */
+  exists: boolean;
 }
 
 /**
@@ -142,11 +149,13 @@ export async function openEngine(
       engine: new LibsqlClientEngine(client, { busyTimeoutMs }),
       close: () => Promise.resolve(client.close()),
       path: withoutCredentials(url),
+      exists: true,
     };
   }
   const path = databasePath(target);
-  const db = openFile(path, busyTimeoutMs);
-  return { engine: new NodeSqliteEngine(db), close: () => Promise.resolve(db.close()), path };
+  const found = path === ":memory:" || exists(path);
+  const db = openFile(found || options.create !== false ? path : ":memory:", busyTimeoutMs);
+  return { engine: new NodeSqliteEngine(db), close: () => Promise.resolve(db.close()), path, exists: found };
 }
 
 /** Whether a target is a remote libSQL URL (`libsql:`, `http(s):`, `ws(s):`) rather than a file. */
@@ -157,7 +166,7 @@ export function isRemoteTarget(target: string | URL): boolean {
 }
 
 function openFile(path: string, busyTimeoutMs: number): DatabaseSync {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:") Deno.mkdirSync(dirname(path), { recursive: true });
   return new DatabaseSync(path, { timeout: busyTimeoutMs });
 }
 
@@ -212,7 +221,7 @@ async function migrationList(
 export function databasePath(target: string | URL): string {
   const text = target instanceof URL ? target.href : target;
   if (text === ":memory:") return text;
-  if (text.startsWith("file:")) return fileURLToPath(new URL(text));
+  if (text.startsWith("file:")) return fromFileUrl(text);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   if (scheme === "sqlite" || scheme === "sqlite3") {
     return resolve(text.slice(scheme.length + 1).replace(/^\/\//, ""));

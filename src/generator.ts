@@ -4,9 +4,9 @@
  * @module
  */
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { InvalidInputError, MigrationFileError } from "./errors.ts";
 import { directoryPath, listMigrationFiles } from "./loader.ts";
+import { fromFileUrl } from "./paths.ts";
 
 /** Options of {@link createMigration}. */
 export interface CreateMigrationOptions {
@@ -64,7 +64,7 @@ export async function createMigration(
   const slug = slugify(description);
   const dir = directoryPath(options.dir ?? "./migrations");
   await Deno.mkdir(dir, { recursive: true });
-  const existing = await listMigrationFiles(dir);
+  const existing = listMigrationFiles(dir);
   const version = Math.max(0, ...existing.map((f) => f.parsed.version)) + 1;
   const extension = options.sql ? "sql" : "ts";
   const path = join(dir, `${String(version).padStart(3, "0")}_${slug}.${extension}`);
@@ -90,7 +90,7 @@ export async function createMigration(
 export function typesSpecifier(dir: string): string {
   const modUrl = new URL("../mod.ts", import.meta.url);
   if (modUrl.protocol !== "file:") return modUrl.href;
-  const path = relative(dir, fileURLToPath(modUrl)).replaceAll("\\", "/");
+  const path = relative(dir, fromFileUrl(modUrl)).replaceAll("\\", "/");
   return path.startsWith(".") ? path : `./${path}`;
 }
 

@@ -24,8 +24,11 @@ export interface AppliedMigration {
   appliedAt: string;
   /** How long it took, in milliseconds; null when imported from an older history. */
   durationMs: number | null;
-  /** `"applied"`, or `"started"` for a migration outside a transaction that has not finished. */
-  state: "applied" | "started";
+  /**
+   * `"applied"`; for a migration outside a transaction, `"started"` while it runs (or after its run
+   * was killed) and `"failed"` when it threw part way.
+   */
+  state: "applied" | "started" | "failed";
 }
 
 /** The seed-era version keys found in a `settings` table. */
@@ -39,6 +42,8 @@ export interface LegacyVersion {
   version: number;
   /** The last-run time the keys hold, or null. */
   lastRun: string | null;
+  /** Whether a missing last-run row can be inserted (no other column of `settings` needs a value). */
+  canInsert: boolean;
 }
 
 /** Everything recorded in a database about its migrations. */
@@ -121,7 +126,7 @@ export class HistoryStore {
         checksum    TEXT,
         applied_at  TEXT NOT NULL,
         duration_ms REAL,
-        state       TEXT NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'started'))
+        state       TEXT NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'started', 'failed'))
       );
       CREATE TABLE IF NOT EXISTS "${this.#runsTable}" (
         id           INTEGER PRIMARY KEY,
@@ -174,7 +179,7 @@ export class HistoryStore {
         run.finishedAt,
         keys.lastRunKey,
       ]);
-      if (updated.changes === 0) {
+      if (updated.changes === 0 && legacy!.canInsert) {
         await db.run("INSERT INTO settings (key, value) VALUES (?, ?)", [keys.lastRunKey, run.finishedAt]);
       }
     }
@@ -189,7 +194,7 @@ function toApplied(row: Row): AppliedMigration {
     checksum: row.checksum === null ? null : String(row.checksum),
     appliedAt: String(row.applied_at),
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
-    state: row.state === "started" ? "started" : "applied",
+    state: row.state === "started" || row.state === "failed" ? row.state : "applied",
   };
 }
 
@@ -205,6 +210,16 @@ async function readLegacyVersion(
   db: SqlConnection,
   options: { strict: boolean },
 ): Promise<LegacyVersion | null> {
+  const columns = await db.query(
+    "SELECT name, \"notnull\" AS required, dflt_value AS fallback, pk FROM pragma_table_info('settings')",
+    [],
+  );
+  // An application's own settings table of another shape is not the original module's.
+  if (!columns.some((c) => c.name === "key") || !columns.some((c) => c.name === "value")) return null;
+  // A row can be added for a missing last-run key only if no other column needs a value.
+  const canInsert = columns.every((c) =>
+    c.name === "key" || c.name === "value" || Number(c.required) === 0 || c.fallback !== null
+  );
   const rows = await db.query(
     "SELECT key, value FROM settings WHERE key IN (?, ?, ?, ?)",
     LEGACY_KEYS.flatMap((k) => [k.versionKey, k.lastRunKey]),
@@ -214,7 +229,7 @@ async function readLegacyVersion(
   if (keys.length === 0) return null;
   const lastRunValue = keys.map((k) => valueOf(k.lastRunKey)).find((v) => typeof v === "string");
   const lastRun = typeof lastRunValue === "string" ? lastRunValue : null;
-  if (!options.strict) return { keys: [...keys], version: 0, lastRun };
+  if (!options.strict) return { keys: [...keys], version: 0, lastRun, canInsert };
   const versions = keys.map((k) => parseLegacyVersion(valueOf(k.versionKey), k.versionKey));
   if (versions.length === 2 && versions[0] !== versions[1]) {
     throw new DatabaseStateError(
@@ -224,7 +239,7 @@ async function readLegacyVersion(
       { reason: "corrupt-version", versions },
     );
   }
-  return { keys: [...keys], version: versions[0], lastRun };
+  return { keys: [...keys], version: versions[0], lastRun, canInsert };
 }
 
 function parseLegacyVersion(value: unknown, key: string): number {

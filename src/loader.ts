@@ -13,8 +13,8 @@
  * @module
  */
 import { isAbsolute, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { checksumOf } from "./checksum.ts";
+import { fromFileUrl, toFileUrl } from "./paths.ts";
 import { InvalidInputError, MigrationFileError } from "./errors.ts";
 import type { Executor } from "./executor.ts";
 import type { DeferredMigration, Migration } from "./migration.ts";
@@ -75,11 +75,14 @@ export function parseMigrationFileName(name: string, dir: string): MigrationFile
  * console.log(migrations.map((m) => `${m.version} ${m.description}`));
  * ```
  */
-export async function loadMigrations(dir: string | URL): Promise<Migration[]> {
-  const path = directoryPath(dir);
-  const files = await listMigrationFiles(path);
-  const migrations = await Promise.all(files.map(({ name, parsed }) => loadFile(join(path, name), parsed)));
-  return migrations.sort((a, b) => a.version - b.version);
+export function loadMigrations(dir: string | URL): Promise<Migration[]> {
+  try {
+    const path = directoryPath(dir);
+    const migrations = listMigrationFiles(path).map(({ name, parsed }) => loadFile(join(path, name), parsed));
+    return Promise.resolve(migrations.sort((a, b) => a.version - b.version));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** Absolute path of a migrations directory given as a path or a `file:` URL. */
@@ -92,18 +95,20 @@ export function directoryPath(dir: string | URL): string {
         "dir",
       );
     }
-    return fileURLToPath(url);
+    return fromFileUrl(url);
   }
   return isAbsolute(dir) ? dir : resolve(dir);
 }
 
-/** The migration files of a directory with their parsed names, in no particular order. */
-export async function listMigrationFiles(
-  path: string,
-): Promise<{ name: string; parsed: MigrationFileName }[]> {
+/**
+ * The migration files of a directory with their parsed names, in no particular order. Reads are
+ * synchronous: for a thousand small files they take a few milliseconds, several times less than
+ * the same reads through promises.
+ */
+export function listMigrationFiles(path: string): { name: string; parsed: MigrationFileName }[] {
   const files: { name: string; parsed: MigrationFileName }[] = [];
   try {
-    for await (const entry of Deno.readDir(path)) {
+    for (const entry of Deno.readDirSync(path)) {
       if (!entry.isFile && !entry.isSymlink) continue;
       const parsed = parseMigrationFileName(entry.name, path);
       if (parsed) files.push({ name: entry.name, parsed });
@@ -122,10 +127,10 @@ export async function listMigrationFiles(
   return files;
 }
 
-async function loadFile(file: string, parsed: MigrationFileName): Promise<Migration> {
-  let source: string;
+function loadFile(file: string, parsed: MigrationFileName): Migration {
+  let bytes: Uint8Array;
   try {
-    source = await Deno.readTextFile(file);
+    bytes = Deno.readFileSync(file);
   } catch (cause) {
     throw new MigrationFileError(`Cannot read migration file ${file}: ${(cause as Error).message}.`, file, {
       cause,
@@ -135,9 +140,10 @@ async function loadFile(file: string, parsed: MigrationFileName): Promise<Migrat
     version: parsed.version,
     description: parsed.description,
     file,
-    checksum: checksumOf(source),
+    checksum: checksumOf(bytes),
   };
-  return parsed.kind === "sql" ? { ...base, ...parseSqlMigration(source, file) } : deferredModule(base);
+  if (parsed.kind === "ts") return deferred(base, () => importModule(base));
+  return { ...base, ...parseSqlMigration(new TextDecoder().decode(bytes), file) };
 }
 
 /** The sections of a `.sql` migration. */
@@ -160,17 +166,19 @@ export function parseSqlMigration(source: string, file: string): SqlSections {
   let current: string[] | null = null;
   let transaction = true;
   const lines = source.replace(/^\uFEFF/, "").split(/\r?\n/);
-  lines.forEach((line, index) => {
-    const marker = MARKER.exec(line.trim());
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index];
+    const trimmed = line.trim();
+    const marker = trimmed.startsWith("--") ? MARKER.exec(trimmed) : null;
     if (!marker) {
       if (current) current.push(line);
-      else if (line.trim() !== "" && !line.trim().startsWith("--")) {
+      else if (trimmed !== "" && !trimmed.startsWith("--")) {
         throw new MigrationFileError(
           `${file}:${index + 1} has SQL before the "-- migrate:up" marker. Put every statement in a section.`,
           file,
         );
       }
-      return;
+      continue;
     }
     const [, section, rest] = marker;
     if (section !== "up" && section !== "down") {
@@ -199,7 +207,7 @@ export function parseSqlMigration(source: string, file: string): SqlSections {
     }
     current = [];
     sections.set(section, current);
-  });
+  }
   const up = sections.get("up");
   if (!up) {
     throw new MigrationFileError(
@@ -221,20 +229,24 @@ export function parseSqlMigration(source: string, file: string): SqlSections {
 /** What a file tells about its migration before its code is loaded. */
 type FileFacts = Omit<Migration, "up" | "down"> & { file: string };
 
-function deferredModule(base: FileFacts): DeferredMigration {
+/**
+ * A migration whose module is imported on first use, only when it has to run: deciding that
+ * nothing is pending never imports an applied migration.
+ */
+function deferred(base: FileFacts, load: () => Promise<Migration>): DeferredMigration {
   let loaded: Promise<Migration> | undefined;
-  const resolveModule = () => loaded ??= importModule(base);
+  const resolve = () => loaded ??= load();
   return {
     ...base,
-    resolve: resolveModule,
-    up: async (db) => await (await resolveModule()).up(db),
+    resolve,
+    up: async (db) => await (await resolve()).up(db),
   };
 }
 
 async function importModule(base: FileFacts): Promise<Migration> {
   let exported: unknown;
   try {
-    exported = (await import(pathToFileURL(base.file).href)).default;
+    exported = (await import(toFileUrl(base.file).href)).default;
   } catch (cause) {
     throw new MigrationFileError(
       `Migration file ${base.file} could not be imported: ${

@@ -10,6 +10,7 @@ import { DatabaseStateError, InvalidInputError, StrataError } from "./errors.ts"
 import { type DatabaseInput, toEngine } from "./engines/detect.ts";
 import { DEFAULT_HISTORY_TABLE, HistoryStore } from "./history.ts";
 import {
+  listForMessage,
   type Migration,
   type MigrationInput,
   resolveMigration,
@@ -249,7 +250,8 @@ export class MigrationManager {
       command: "rollback",
       direction: "down",
       plan: (state) => planRollback(state, this.#known, options),
-      check: assertReversible,
+      check: (plan) =>
+        assertReversible(plan, options.targetVersion !== undefined ? "targetVersion" : "steps"),
     });
     return { rolledBack: outcome.steps.map((s) => s.version), ...outcome };
   }
@@ -283,7 +285,7 @@ export class MigrationManager {
 
   /**
    * Records the outcome of a migration that ran outside a transaction and never finished (its run
-   * was killed): `"applied"` when you checked that its change is in the database, `"pending"` when
+   * was killed, or it failed part way): `"applied"` when you checked that its change is in the database, `"pending"` when
    * it is not (the next `migrate` runs it again).
    *
    * @throws {InvalidInputError} when that migration is not marked as started.
@@ -292,7 +294,7 @@ export class MigrationManager {
     await this.#session(() =>
       inWriteTransaction(this.#runContext(), async (tx) => {
         const entry = (await this.#readState(tx)).applied.get(version);
-        if (entry?.state !== "started") {
+        if (!entry || entry.state === "applied") {
           throw new InvalidInputError(
             `Migration ${version} is not marked as started${
               entry ? " (it is applied)" : ""
@@ -395,16 +397,16 @@ export class MigrationManager {
 /** Signals that another run has a migration outside a transaction in progress: wait and look again. */
 class StartedElsewhere extends Error {}
 
-function assertReversible(plan: readonly Migration[]): void {
+function assertReversible(plan: readonly Migration[], input: string): void {
   const irreversible = plan.filter((m) => typeof m.down !== "function");
   if (irreversible.length === 0) return;
   const one = irreversible.length === 1;
   throw new InvalidInputError(
     `Cannot roll back: migration${one ? "" : "s"} ${
-      irreversible.map((m) => `${m.version} ("${m.description}")`).join(", ")
+      listForMessage(irreversible.map((m) => `${m.version} ("${m.description}")`))
     } ha${one ? "s" : "ve"} no down(). Nothing was changed. ` +
       `Roll back fewer steps, or add a down() that undoes ${one ? "it" : "them"}.`,
-    "steps",
+    input,
   );
 }
 

@@ -173,7 +173,7 @@ export function isValidVersion(value: unknown): value is number {
 export function validateMigrationSet(migrations: readonly Migration[]): Migration[] {
   const invalid = migrations.filter((m) => !isValidVersion(m.version));
   if (invalid.length > 0) {
-    const shown = invalid.map((m) => `${String(m.version)}${where(m)}`).join(", ");
+    const shown = listForMessage(invalid.map((m) => `${String(m.version)}${where(m)}`));
     throw new MigrationSetError(
       `Migration versions must be positive whole numbers; found ${shown}.`,
       invalid.map((m) => m.version).filter((v) => typeof v === "number"),
@@ -212,6 +212,15 @@ export function validateMigrationSet(migrations: readonly Migration[]): Migratio
 
 function where(m: Migration): string {
   return m.file ? ` (${m.file})` : m.description ? ` ("${m.description}")` : "";
+}
+
+/**
+ * A list for a message: the items joined by commas, cut after `max` with a count of the rest, so a
+ * problem with a thousand migrations still reads as one paragraph.
+ */
+export function listForMessage(items: readonly string[], max = 10): string {
+  const shown = items.slice(0, max).join(", ");
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
 }
 
 /** The label a migration goes by in messages: `7 ("add index")`. */

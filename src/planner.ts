@@ -7,7 +7,7 @@
  */
 import { DatabaseStateError, InvalidInputError } from "./errors.ts";
 import type { AppliedMigration, HistorySnapshot, LegacyVersion } from "./history.ts";
-import { isValidVersion, label, type Migration } from "./migration.ts";
+import { isValidVersion, label, listForMessage, type Migration } from "./migration.ts";
 
 /** What a database has applied, with seed-era versions already turned into history entries. */
 export interface DatabaseState {
@@ -30,10 +30,12 @@ export interface MigrationStatusEntry {
   /** Whether the database has applied it. */
   applied: boolean;
   /**
-   * `"applied"`, `"pending"`, or `"started"` for a migration outside a transaction that began but
+   * `"applied"`, `"pending"`; for a migration outside a transaction, `"started"` when it began but
+   * has not finished (still running elsewhere, or its run was killed) and `"failed"` when it threw
+   * part way.
    * has not finished (still running elsewhere, or its run was killed).
    */
-  state: "applied" | "pending" | "started";
+  state: "applied" | "pending" | "started" | "failed";
   /** When it was applied (ISO-8601), or null. */
   appliedAt: string | null;
   /** How long applying it took, in milliseconds, or null when unknown or pending. */
@@ -66,30 +68,28 @@ export function databaseState(
 ): DatabaseState {
   const applied = new Map(snapshot.applied.map((entry) => [entry.version, entry]));
   const imported: AppliedMigration[] = [];
-  if (!snapshot.exists && snapshot.legacy && snapshot.legacy.version > 0) {
-    const legacyVersion = snapshot.legacy.version;
-    const latest = known.at(-1)?.version ?? 0;
-    if (legacyVersion > latest) {
-      throw new DatabaseStateError(
-        `The database is at version ${legacyVersion} (settings key ${snapshot.legacy.keys[0].versionKey}), ` +
-          `but the newest known migration is ${latest}. It was migrated by newer code: run that code, ` +
-          `or add the missing migration files.`,
-        { reason: "future-version", versions: [legacyVersion] },
-      );
-    }
-    for (const m of known) {
-      if (m.version > legacyVersion) break;
+  const legacy = snapshot.legacy;
+  if (!snapshot.exists && legacy && legacy.version > 0) {
+    const recorded = (version: number, name: string, description: string, checksum: string | null) => {
       const entry: AppliedMigration = {
-        version: m.version,
-        name: nameOf(m),
-        description: m.description,
-        checksum: m.checksum ?? null,
-        appliedAt: snapshot.legacy.lastRun ?? now,
+        version,
+        name,
+        description,
+        checksum,
+        appliedAt: legacy.lastRun ?? now,
         durationMs: null,
         state: "applied",
       };
-      applied.set(m.version, entry);
+      applied.set(version, entry);
       imported.push(entry);
+    };
+    for (const m of known) {
+      if (m.version <= legacy.version) recorded(m.version, nameOf(m), m.description, m.checksum ?? null);
+    }
+    if (!applied.has(legacy.version)) {
+      // Migrated by newer code: keep the version so status reports it and runs refuse it.
+      const key = legacy.keys[0].versionKey;
+      recorded(legacy.version, `settings ${key}`, `recorded in settings (${key})`, null);
     }
   }
   let currentVersion = 0;
@@ -121,7 +121,7 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
   const entries = [...state.applied.values()];
   const future = entries.filter((entry) => entry.version > latest);
   if (future.length > 0) {
-    const names = future.map((entry) => `${entry.version} (${entry.name})`).join(", ");
+    const names = listForMessage(future.map((entry) => `${entry.version} (${entry.name})`));
     problems.push(
       new DatabaseStateError(
         `The database is at version ${state.currentVersion}, but the newest known migration is ${latest}. ` +
@@ -131,19 +131,18 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
       ),
     );
   }
-  const started = entries.filter((entry) => entry.state === "started");
+  const started = entries.filter((entry) => entry.state !== "applied");
   if (started.length > 0) {
-    const names = started.map((entry) => `${entry.version} (${entry.name})`).join(", ");
+    const names = listForMessage(started.map((entry) => `${entry.version} (${entry.name})`));
+    const what = started[0].state === "failed"
+      ? "failed part way"
+      : "never finished: another run is still applying it, or was killed part way";
     problems.push(
       new DatabaseStateError(
-        `Migration ${names} runs outside a transaction and was started at ${
-          started[0].appliedAt
-        } but never ` +
-          `finished: another run is still applying it, or was killed part way. If no other run is active, ` +
-          `check the database, then record the outcome with \`migrate mark ${
-            started[0].version
-          } --applied\` ` +
-          `or \`migrate mark ${started[0].version} --pending\`.`,
+        `Migration ${names} runs outside a transaction; it was started at ${started[0].appliedAt} and ` +
+          `${what}. If no other run is active, check what of it is in the database, then record the ` +
+          `outcome with \`migrate mark ${started[0].version} --applied\` or ` +
+          `\`migrate mark ${started[0].version} --pending\` (the next run then repeats it).`,
         { reason: "interrupted", versions: started.map((entry) => entry.version) },
       ),
     );
@@ -154,7 +153,7 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
   if (skipped.length > 0) {
     problems.push(
       new DatabaseStateError(
-        `${skipped.length === 1 ? "Migration" : "Migrations"} ${skipped.map(describe).join(", ")} ` +
+        `${skipped.length === 1 ? "Migration" : "Migrations"} ${listForMessage(skipped.map(describe))} ` +
           `${skipped.length === 1 ? "is" : "are"} older than the database's version ` +
           `${state.currentVersion} but were never applied (added out of order, e.g. after a merge). ` +
           `Renumber them above ${latest}, or roll back to ${skipped[0].version - 1} first.`,
@@ -167,7 +166,9 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
     return entry && m.file && isFileName(entry.name) && entry.name !== nameOf(m);
   });
   if (renamed.length > 0) {
-    const names = renamed.map((m) => `${state.applied.get(m.version)!.name} is now ${nameOf(m)}`).join(", ");
+    const names = listForMessage(
+      renamed.map((m) => `${state.applied.get(m.version)!.name} is now ${nameOf(m)}`),
+    );
     problems.push(
       new DatabaseStateError(
         `Applied migrations were renamed since they ran: ${names}. Rename them back, or if the new ` +
@@ -178,12 +179,13 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
   }
   const changed = known.filter((m) => {
     const entry = state.applied.get(m.version);
-    return entry?.checksum && m.checksum && entry.checksum !== m.checksum;
+    return entry?.checksum && m.checksum && sameAlgorithm(entry.checksum, m.checksum) &&
+      entry.checksum !== m.checksum;
   });
   if (changed.length > 0) {
     problems.push(
       new DatabaseStateError(
-        `Applied migrations were edited since they ran: ${changed.map(describe).join(", ")}. ` +
+        `Applied migrations were edited since they ran: ${listForMessage(changed.map(describe))}. ` +
           `Undo the edits, or if they change nothing that matters (comments, formatting), record the new ` +
           `checksums with \`migrate accept\`.`,
         { reason: "checksum-mismatch", versions: changed.map((m) => m.version) },
@@ -201,6 +203,11 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
 export function checkState(state: DatabaseState, known: readonly Migration[]): void {
   const [problem] = stateProblems(state, known);
   if (problem) throw problem;
+}
+
+/** Whether two checksums were made the same way (`crc32:…`); others cannot be compared. */
+function sameAlgorithm(a: string, b: string): boolean {
+  return a.slice(0, a.indexOf(":") + 1) === b.slice(0, b.indexOf(":") + 1);
 }
 
 function isFileName(name: string): boolean {

@@ -19,7 +19,13 @@ import { DatabaseStateError, type Direction } from "./errors.ts";
 import type { HistoryStore } from "./history.ts";
 import { type Migration, resolveMigration } from "./migration.ts";
 import type { DatabaseState } from "./planner.ts";
-import { runStep, runStepOutsideTransaction, type StepContext, type StepResult } from "./step.ts";
+import {
+  foreignKeyViolations,
+  runStep,
+  runStepOutsideTransaction,
+  type StepContext,
+  type StepResult,
+} from "./step.ts";
 
 /** What a run needs from the manager. */
 export interface RunContext {
@@ -127,13 +133,14 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
       }
       await ctx.history.ensureTables(tx);
       for (const entry of state.imported) await ctx.history.record(tx, entry);
+      const foreignKeyBaseline = checkForeignKeys ? await foreignKeyViolations(tx) : null;
       const steps: StepResult[] = [];
       let failure: unknown = null;
       for (const migration of plan) {
         const step: StepContext = {
           tx,
           history: ctx.history,
-          checkForeignKeys,
+          foreignKeyBaseline,
           now: isoNow,
           preview: request.dryRun,
         };
@@ -155,7 +162,7 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
           break;
         }
       }
-      const nothingKept = steps.length === 0 && state.imported.length === 0;
+      const nothingKept = steps.length === 0;
       if (request.dryRun || nothingKept || !(await tx.isOpen())) {
         await tx.rollback();
         if (failure) throw failure;

@@ -10,7 +10,7 @@
 export interface SqlStatement {
   /** The statement's text, trimmed, comments kept. */
   text: string;
-  /** Its leading words and symbols in upper case (up to four), e.g. `["CREATE", "TABLE", "USERS", "("]`. */
+  /** Its leading words and symbols in upper case (up to five), e.g. `["CREATE", "TABLE", "USERS", "("]`. */
   keywords: string[];
 }
 
@@ -27,7 +27,7 @@ export function splitStatements(sql: string): SqlStatement[] {
   let i = 0;
   const finish = (end: number) => {
     const text = sql.slice(start, end).trim();
-    if (words.length > 0) statements.push({ text, keywords: words.slice(0, 4) });
+    if (words.length > 0) statements.push({ text, keywords: words.slice(0, 5) });
     start = end + 1;
     words = [];
     inTrigger = false;
@@ -98,15 +98,18 @@ export function transactionConflict(statement: SqlStatement): string | null {
   if (first === "BEGIN" || first === "COMMIT" || first === "END") {
     return `${first} would end the transaction the migration runs in`;
   }
-  if (first === "ROLLBACK" && second !== "TO") {
+  const toSavepoint = second === "TO" || (second === "TRANSACTION" && third === "TO");
+  if (first === "ROLLBACK" && !toSavepoint) {
     return "ROLLBACK would end the transaction the migration runs in";
   }
   if (first === "VACUUM") return "SQLite cannot VACUUM inside a transaction";
   if (first === "ATTACH" || first === "DETACH") return `SQLite cannot ${first} inside a transaction`;
   if (first === "PRAGMA") {
-    const pragma = third === "." ? statement.keywords[3] : second;
-    if (pragma === "JOURNAL_MODE") return "SQLite cannot change journal_mode inside a transaction";
-    if (pragma === "FOREIGN_KEYS") return "SQLite ignores PRAGMA foreign_keys inside a transaction";
+    // PRAGMA [schema.]name, then "=" or "(" when it sets a value; reading it is harmless.
+    const [pragma, next] = third === "." ? statement.keywords.slice(3, 5) : [second, third];
+    const sets = next === "=" || next === "(";
+    if (sets && pragma === "JOURNAL_MODE") return "SQLite cannot change journal_mode inside a transaction";
+    if (sets && pragma === "FOREIGN_KEYS") return "SQLite ignores PRAGMA foreign_keys inside a transaction";
   }
   return null;
 }

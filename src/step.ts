@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { SqlConnection, WriteTransaction } from "./engine.ts";
+import type { Row, SqlConnection, WriteTransaction } from "./engine.ts";
 import { type Direction, MigrationError } from "./errors.ts";
 import { MigrationExecutor } from "./executor.ts";
 import type { AppliedMigration, HistoryStore } from "./history.ts";
@@ -51,8 +51,12 @@ export interface StepContext {
   tx: WriteTransaction;
   /** Where the outcome is recorded. */
   history: HistoryStore;
-  /** Whether to run `PRAGMA foreign_key_check` before keeping the migration. */
-  checkForeignKeys: boolean;
+  /**
+   * Foreign-key violations the database had before the run (`table rowid parent` keys), or null to
+   * skip the check. A migration fails only for violations it adds: old orphans in an upgraded
+   * database must not block every later migration.
+   */
+  foreignKeyBaseline: ReadonlySet<string> | null;
   /** The current time, ISO-8601, for the history record. */
   now: () => string;
   /** Measure what each migration changes (for a dry run). @default {false} */
@@ -84,7 +88,7 @@ export async function runStep(
         "it ended the transaction it runs in (COMMIT, END or ROLLBACK in its SQL); remove that statement",
       );
     }
-    if (ctx.checkForeignKeys) await assertNoForeignKeyViolations(ctx.tx);
+    if (ctx.foreignKeyBaseline) await assertNoNewForeignKeyViolations(ctx.tx, ctx.foreignKeyBaseline);
     const durationMs = performance.now() - started;
     if (direction === "up") {
       await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), durationMs, "applied"));
@@ -155,14 +159,11 @@ export async function runStepOutsideTransaction(
     await body!(executor);
     await executor.settle();
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    // Recorded as failed, not started, so the next run reports it at once instead of waiting for it.
+    await ctx.history.record(engine, appliedEntry(migration, ctx.now(), null, "failed")).catch(() => {});
     throw new MigrationError(
-      `Migration ${label(migration)} failed outside a transaction${
-        migration.file ? ` in ${migration.file}` : ""
-      }: ` +
-        `${reason}. It may be partly ${
-          direction === "up" ? "applied" : "reverted"
-        }, and stays marked as started. ` +
+      `Migration ${label(migration)} failed outside a transaction${where(migration)}: ${reasonOf(cause)}. ` +
+        `It may be partly ${direction === "up" ? "applied" : "reverted"}, and is recorded as failed. ` +
         `Check the database, then record the outcome with \`migrate mark ${migration.version} --applied\` ` +
         `or \`--pending\`.`,
       {
@@ -209,23 +210,36 @@ export function appliedEntry(
   };
 }
 
-async function assertNoForeignKeyViolations(db: SqlConnection): Promise<void> {
-  const violations = await db.query("PRAGMA foreign_key_check", []);
-  if (violations.length === 0) return;
-  const shown = violations.slice(0, 5).map((v) =>
+/** The foreign-key violations of a database, as `table rowid parent` keys. */
+export async function foreignKeyViolations(db: SqlConnection): Promise<Set<string>> {
+  const rows = await db.query("PRAGMA foreign_key_check", []);
+  return new Set(rows.map(violationKey));
+}
+
+function violationKey(row: Row): string {
+  return `${row.table} ${row.rowid} ${row.parent}`;
+}
+
+async function assertNoNewForeignKeyViolations(
+  db: SqlConnection,
+  baseline: ReadonlySet<string>,
+): Promise<void> {
+  const added = (await db.query("PRAGMA foreign_key_check", [])).filter((row) =>
+    !baseline.has(violationKey(row))
+  );
+  if (added.length === 0) return;
+  const shown = added.slice(0, 5).map((v) =>
     `${v.table} row ${v.rowid ?? "(without rowid)"} references a missing row of ${v.parent}`
   );
-  const more = violations.length > 5 ? ` and ${violations.length - 5} more` : "";
+  const more = added.length > 5 ? ` and ${added.length - 5} more` : "";
   throw new Error(`it leaves foreign key violations: ${shown.join("; ")}${more}`);
 }
 
 /** Wraps a failure of `up()`/`down()` into a {@link MigrationError} that names the migration. */
 export function migrationFailure(migration: Migration, direction: Direction, cause: unknown): MigrationError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
   const verb = direction === "up" ? "failed" : "failed to roll back";
-  const where = migration.file ? ` in ${migration.file}` : "";
   return new MigrationError(
-    `Migration ${label(migration)} ${verb}${where}: ${reason}. ` +
+    `Migration ${label(migration)} ${verb}${where(migration)}: ${reasonOf(cause)}. ` +
       `It was rolled back and the database is as it was before it; fix it and run again.`,
     {
       version: migration.version,
@@ -235,4 +249,18 @@ export function migrationFailure(migration: Migration, direction: Direction, cau
       cause,
     },
   );
+}
+
+function where(migration: Migration): string {
+  return migration.file ? ` in ${migration.file}` : "";
+}
+
+/** The message of a cause, with the next step for failures whose engine message does not say it. */
+function reasonOf(cause: unknown): string {
+  const message = (cause instanceof Error ? cause.message : String(cause)).replace(/\.$/, "");
+  if (/too many attached databases - max 0/.test(message)) {
+    return `${message} (Deno's node:sqlite allows VACUUM, VACUUM INTO and ATTACH only to a run with ` +
+      `--allow-all; run VACUUM outside migrations, or run this migration with -A)`;
+  }
+  return message;
 }
