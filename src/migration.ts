@@ -46,7 +46,10 @@ export interface MigrationModule {
 }
 
 /**
- * Base class for migrations written in the class style of the original design.
+ * Base class for migrations written in the class style of the original design. A subclass sets
+ * `description` and `up()`, and as plain members (no `override`) `version` (left out in a migration
+ * file, whose name gives it), `down()` to be reversible, and `transaction = false` to run outside a
+ * transaction.
  *
  * @example Class-style migration
  * ```ts
@@ -65,16 +68,12 @@ export interface MigrationModule {
  * ```
  */
 export abstract class BaseMigration {
-  /** Position in the history; in a migration file it may be left out and comes from the file name. */
-  version?: number;
+  // `version`, `down` and `transaction` are read from the subclass, not declared here: declared
+  // members would need `override` in every subclass under Deno's default `noImplicitOverride`.
   /** What the migration does, in a few words. */
   abstract description: string;
-  /** `false` to run outside a transaction; see {@link Migration.transaction}. @default {true} */
-  transaction?: boolean;
   /** Applies the change. */
   abstract up(db: Executor): void | Promise<void>;
-  /** Reverts the change; leave it out for a migration that cannot be undone. */
-  down?(db: Executor): void | Promise<void>;
 }
 
 /**

@@ -72,7 +72,7 @@ Deno.test("mod.ts imported over HTTP from 127.0.0.1 migrates an in-memory databa
 import { BaseMigration, type Executor, MigrationManager } from "${origin}/mod.ts";
 
 class AddEmail extends BaseMigration {
-  override version = 2;
+  version = 2;
   description = "add email";
   up(db: Executor) { return db.exec("ALTER TABLE users ADD COLUMN email TEXT"); }
 }
@@ -115,7 +115,7 @@ Deno.test("a child without --allow-import for the server cannot import mod.ts", 
   });
 });
 
-Deno.test("the CLI run from a URL writes a migration whose types import resolves to that URL", async () => {
+Deno.test("the CLI run from a URL writes a migration importing its types from that URL, then applies it", async () => {
   await withTempDir(async (dir) => {
     await withRepositoryServer(async (origin) => {
       const host = new URL(origin).host;
@@ -132,6 +132,19 @@ Deno.test("the CLI run from a URL writes a migration whose types import resolves
       assert.equal(run.code, 0, run.stderr);
       const text = await Deno.readTextFile(join(dir, "migrations", "001_from_a_url.ts"));
       assert.ok(text.includes(`from "${origin}/mod.ts"`), text);
+
+      const migrate = await runChild(dir, [
+        `--allow-import=${host}`,
+        `--allow-read=${dir}`,
+        `--allow-write=${dir}`,
+        `${origin}/src/cli.ts`,
+        "--db",
+        join(dir, "app.db"),
+        "--dir",
+        join(dir, "migrations"),
+      ]);
+      assert.equal(migrate.code, 0, migrate.stderr);
+      assert.match(migrate.stdout, /Applied 001 from a url .*\n.* is now at version 1/);
     });
   });
 });

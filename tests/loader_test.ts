@@ -335,7 +335,7 @@ export default class extends BaseMigration {
 `,
       "002_class_with_version.ts": `import { BaseMigration, type Executor } from "${MOD}";
 export default class AddB extends BaseMigration {
-  override version = 2;
+  version = 2;
   description = "b";
   up(db: Executor) { return db.exec("CREATE TABLE b (x)"); }
 }

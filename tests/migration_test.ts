@@ -104,20 +104,20 @@ Deno.test("toMigration() leaves down undefined when the migration has none", () 
 });
 
 class CreateUsers extends BaseMigration {
-  override version = 1;
+  version = 1;
   description = "create users";
   tableName = "users";
   async up(db: Executor): Promise<void> {
     // Uses `this`: the class style must keep it bound.
     await db.exec(`CREATE TABLE ${this.tableName} (id INTEGER PRIMARY KEY)`);
   }
-  override async down(db: Executor): Promise<void> {
+  async down(db: Executor): Promise<void> {
     await db.exec(`DROP TABLE ${this.tableName}`);
   }
 }
 
 class AddEmail extends BaseMigration {
-  override version = 2;
+  version = 2;
   description = "add email";
   up(db: Executor): Promise<void> {
     return db.exec("ALTER TABLE users ADD COLUMN email TEXT");
@@ -179,9 +179,9 @@ Deno.test("registerMigrations() accepts BaseMigration instances mixed with objec
 
 Deno.test("registerMigrations() keeps a class-style migration's transaction: false", () => {
   class Vacuum extends BaseMigration {
-    override version = 1;
+    version = 1;
     description = "vacuum";
-    override transaction = false;
+    transaction = false;
     up(db: Executor): Promise<void> {
       return db.exec("VACUUM");
     }
@@ -197,7 +197,7 @@ Deno.test("registerMigrations() keeps a class-style migration's transaction: fal
 
 Deno.test("registerMigrations() refuses a class that cannot be constructed without arguments", () => {
   class NeedsArgs extends BaseMigration {
-    override version = 1;
+    version = 1;
     description = "needs args";
     constructor(required?: string) {
       super();

@@ -1,0 +1,199 @@
+/**
+ * Squash: collapse migrations 1..N into one baseline migration that creates the schema they produce
+ * (and the rows of the tables named as reference data), so new databases start in one step. The old
+ * files move to an archive folder and are never deleted.
+ *
+ * A database already at version N or later has N recorded, so it never runs the baseline. A database
+ * below N would run it on top of tables it already has: squash only to a version every deployed
+ * database has reached.
+ *
+ * @module
+ */
+import { join, relative } from "node:path";
+import { InvalidInputError, MigrationFileError } from "./errors.ts";
+import { listMigrationFiles } from "./loader.ts";
+import { formatVersion } from "./report.ts";
+import type { DatabaseSchema } from "./schema.ts";
+import { schemaStatements } from "./schema_dump.ts";
+import { queryFunction, type SqlSource } from "./sql_source.ts";
+import { quoteName } from "./sql_tokens.ts";
+
+/** The rows of one reference table, as SQL literals. */
+export interface ReferenceData {
+  /** The table. */
+  table: string;
+  /** The columns the rows give values for (generated columns are left out). */
+  columns: string[];
+  /** One list of SQL literals per row, as SQLite's `quote()` writes them (`'it''s'`, `1.0`, `X'00'`). */
+  rows: string[][];
+  /** The table's `AUTOINCREMENT` counter, or null. */
+  sequence: number | null;
+}
+
+/**
+ * Reads the rows of reference tables (countries, roles, …) so a baseline can recreate them. Values
+ * are read as SQL literals, so types survive exactly (a REAL `1.0` stays REAL).
+ *
+ * @param db Usually the database the migrations were replayed on.
+ * @throws {InvalidInputError} naming a table the database does not have.
+ */
+export async function readReferenceData(db: SqlSource, tables: readonly string[]): Promise<ReferenceData[]> {
+  const query = queryFunction(db);
+  const hasSequence = (await query("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'")).length > 0;
+  const data: ReferenceData[] = [];
+  for (const table of tables) {
+    const columns =
+      (await query("SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0 ORDER BY cid", [table]))
+        .map((row) => String(row.name));
+    if (columns.length === 0) {
+      throw new InvalidInputError(
+        `Cannot keep the rows of ${table}: the migrations being squashed do not create that table.`,
+        "referenceTables",
+      );
+    }
+    const literals = columns.map((column, i) => `quote(${quoteName(column)}) AS v${i}`).join(", ");
+    const withoutRowid =
+      Number((await query("SELECT wr FROM pragma_table_list WHERE name = ?", [table]))[0]?.wr) === 1;
+    const rows = await query(
+      `SELECT ${literals} FROM ${quoteName(table)}${withoutRowid ? "" : " ORDER BY rowid"}`,
+    );
+    const sequence = hasSequence
+      ? (await query("SELECT seq FROM sqlite_sequence WHERE name = ?", [table]))[0]
+      : undefined;
+    data.push({
+      table,
+      columns,
+      rows: rows.map((row) => columns.map((_, i) => String(row[`v${i}`]))),
+      sequence: sequence ? Number(sequence.seq) : null,
+    });
+  }
+  return data;
+}
+
+/** Options of {@link squashMigration}. */
+export interface SquashOptions {
+  /** The last migration squashed; the baseline takes its version. */
+  toVersion: number;
+  /** Rows to recreate, from {@link readReferenceData}. */
+  referenceData?: readonly ReferenceData[];
+}
+
+/** A generated baseline migration. */
+export interface SquashedMigration {
+  /** Its file name: `012_baseline.sql`. */
+  fileName: string;
+  /** Its contents, a `.sql` migration without a down section (a baseline cannot be rolled back). */
+  text: string;
+}
+
+/** The first line of every baseline migration, so tools can tell a baseline from other migrations. */
+export const BASELINE_MARKER = "-- strata:baseline";
+
+/**
+ * Writes the baseline migration that replaces migrations 1 to `toVersion`: the statements of the
+ * schema they produce, then the reference rows.
+ *
+ * @example Squash two migrations into a baseline
+ * ```ts
+ * import { readSchema, replayMigrations, squashMigration } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const memory = await replayMigrations([
+ *   { version: 1, description: "users", up: (db) => db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)") },
+ *   { version: 2, description: "email", up: (db) => db.exec("ALTER TABLE users ADD COLUMN email TEXT") },
+ * ]);
+ * const { fileName, text } = squashMigration(await readSchema(memory), { toVersion: 2 });
+ * memory.close();
+ * assert.equal(fileName, "002_baseline.sql");
+ * assert.match(text, /-- migrate:up\nCREATE TABLE users \(\n  id INTEGER PRIMARY KEY,\n  email TEXT\n\);/);
+ * ```
+ */
+export function squashMigration(schema: DatabaseSchema, options: SquashOptions): SquashedMigration {
+  const last = formatVersion(options.toVersion);
+  const header = [
+    `${BASELINE_MARKER} squashes migrations ${formatVersion(1)} to ${last}`,
+    `-- Generated by strata squash: creates in one step the schema those migrations produce, and the rows`,
+    `-- of their reference tables. New databases run it instead of them; databases already at version`,
+    `-- ${options.toVersion} or later never run it. The squashed files are in the archive folder.`,
+  ];
+  const rows = (options.referenceData ?? []).flatMap(insertStatements);
+  const body = [...schemaStatements(schema), ...rows].join("\n\n");
+  return { fileName: `${last}_baseline.sql`, text: `${header.join("\n")}\n\n-- migrate:up\n${body}\n` };
+}
+
+function insertStatements(data: ReferenceData): string[] {
+  const table = quoteName(data.table);
+  const statements = data.rows.length === 0 ? [] : [
+    `INSERT INTO ${table} (${data.columns.map(quoteName).join(", ")}) VALUES\n  ${
+      data.rows.map((row) => `(${row.join(", ")})`).join(",\n  ")
+    };`,
+  ];
+  if (data.sequence !== null) {
+    const name = `'${data.table.replaceAll("'", "''")}'`;
+    statements.push(
+      `DELETE FROM sqlite_sequence WHERE name = ${name};\nINSERT INTO sqlite_sequence (name, seq) VALUES (${name}, ${data.sequence});`,
+    );
+  }
+  return statements;
+}
+
+/** A migration file moved by {@link archiveMigrations}. */
+export interface ArchivedFile {
+  /** Its version. */
+  version: number;
+  /** Where it was. */
+  from: string;
+  /** Where it is now. */
+  to: string;
+}
+
+/** Options of {@link archiveMigrations}. */
+export interface ArchiveOptions {
+  /** The folder to move the files into. @default {"<dir>/archive"} */
+  archiveDir?: string;
+}
+
+/**
+ * Moves the migration files of versions 1 to `toVersion` into an archive folder (which the loader
+ * does not read). Nothing is deleted, and nothing is moved if any file would overwrite another.
+ *
+ * @returns The files moved, by version.
+ * @throws {MigrationFileError} when a file of that name is already in the archive folder.
+ */
+export async function archiveMigrations(
+  dir: string,
+  toVersion: number,
+  options: ArchiveOptions = {},
+): Promise<ArchivedFile[]> {
+  const archive = options.archiveDir ?? join(dir, "archive");
+  const moves = (await listMigrationFiles(dir))
+    .filter((file) => file.parsed.version <= toVersion)
+    .sort((a, b) => a.parsed.version - b.parsed.version)
+    .map((file) => ({
+      version: file.parsed.version,
+      from: join(dir, file.name),
+      to: join(archive, file.name),
+    }));
+  for (const move of moves) {
+    if (await exists(move.to)) {
+      throw new MigrationFileError(
+        `Cannot archive ${relative(dir, move.from)}: ${move.to} already exists. Nothing was moved; ` +
+          `move or rename the file in the archive folder first.`,
+        move.to,
+      );
+    }
+  }
+  await Deno.mkdir(archive, { recursive: true });
+  for (const move of moves) await Deno.rename(move.from, move.to);
+  return moves;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
