@@ -7,7 +7,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type CommandContext, COMMANDS, type CommandSpec, type FlagName, FLAGS } from "./commands.ts";
+import { type CommandContext, type CommandSpec, type FlagName, FLAGS } from "./cli_flags.ts";
+import { COMMANDS } from "./commands.ts";
 import { DatabaseStateError, InvalidInputError, MigrationError, StrataError } from "./errors.ts";
 import { paint, type Terminal } from "./report.ts";
 
@@ -97,6 +98,7 @@ function commandIndex(argv: readonly string[]): number {
 /** The exit code for an error. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof InvalidInputError) return EXIT.usage;
+  if (error instanceof DatabaseStateError && error.reason === "drift") return EXIT.drift;
   if (
     error instanceof DatabaseStateError &&
     ["checksum-mismatch", "renamed", "out-of-order"].includes(error.reason)

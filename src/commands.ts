@@ -1,108 +1,21 @@
 /**
- * The CLI's commands and flags, defined once: `cli.ts` parses and documents them from these tables,
- * and each command's `run` does its work through the public API.
+ * The CLI's commands, defined once: `cli.ts` parses, validates and documents them from
+ * {@link COMMANDS}, and each command's `run` does its work through the public API. The schema tools
+ * (check, dump, baseline, squash) are loaded only when one of them runs.
  *
  * @module
  */
-import { openEngine } from "./database.ts";
+import {
+  type CommandContext,
+  type CommandSpec,
+  type FlagName,
+  parseWholeNumber,
+  print,
+  wholeNumber,
+  withTarget,
+} from "./cli_flags.ts";
 import { InvalidInputError } from "./errors.ts";
-import { loadMigrations } from "./loader.ts";
-import { DEFAULT_BUSY_TIMEOUT_MS, MigrationManager } from "./manager.ts";
-import { formatVersion, runReport, statusReport, type Terminal } from "./report.ts";
-
-/** The database used when neither `--db` nor `DATABASE_URL` names one. */
-export const DEFAULT_DATABASE = "data/app.db";
-
-/** Every flag the CLI knows. */
-export type FlagName =
-  | "db"
-  | "dir"
-  | "table"
-  | "to"
-  | "steps"
-  | "dry-run"
-  | "backup"
-  | "backup-dir"
-  | "applied"
-  | "pending"
-  | "exit-code"
-  | "sql"
-  | "busy-timeout"
-  | "json"
-  | "quiet"
-  | "verbose"
-  | "help";
-
-/** How a flag is parsed and documented. */
-export interface FlagSpec {
-  /** `"string"` for a flag that takes a value. */
-  type: "string" | "boolean";
-  /** The placeholder of its value in help. */
-  value?: string;
-  /** One line of help. */
-  help: string;
-}
-
-/** The flags, with their help. */
-export const FLAGS: Record<FlagName, FlagSpec> = {
-  db: {
-    type: "string",
-    value: "PATH",
-    help: `database file (default: $DATABASE_URL, else ${DEFAULT_DATABASE})`,
-  },
-  dir: { type: "string", value: "DIR", help: "migrations directory (default: ./migrations)" },
-  table: { type: "string", value: "NAME", help: "history table (default: strata_migrations)" },
-  to: { type: "string", value: "N", help: "target version" },
-  steps: { type: "string", value: "N", help: "how many migrations to roll back (default: 1)" },
-  "dry-run": { type: "boolean", help: "run inside a transaction, report what would change, roll back" },
-  backup: { type: "boolean", help: "copy the database file before the first migration runs" },
-  "backup-dir": {
-    type: "string",
-    value: "DIR",
-    help: "where --backup writes (default: next to the database)",
-  },
-  applied: { type: "boolean", help: "record the migration as applied" },
-  pending: { type: "boolean", help: "record the migration as not applied" },
-  "exit-code": { type: "boolean", help: "exit with 3 when migrations are pending" },
-  sql: { type: "boolean", help: "write a .sql migration instead of a .ts one" },
-  "busy-timeout": {
-    type: "string",
-    value: "MS",
-    help: `wait this long for another process's lock (default: ${DEFAULT_BUSY_TIMEOUT_MS})`,
-  },
-  json: { type: "boolean", help: "print machine-readable JSON" },
-  quiet: { type: "boolean", help: "print only errors" },
-  verbose: { type: "boolean", help: "print the causes of errors" },
-  help: { type: "boolean", help: "show this help" },
-};
-
-/** What a command receives. */
-export interface CommandContext {
-  /** Parsed flags. */
-  flags: Partial<Record<FlagName, string | boolean>>;
-  /** Positional arguments after the command name. */
-  positionals: string[];
-  /** Reads an environment variable. */
-  env: (name: string) => string | undefined;
-  /** Output. */
-  io: Terminal & { out(line: string): void; err(line: string): void };
-}
-
-/** A command: its help and its work. */
-export interface CommandSpec {
-  /** The flags part of its usage line. */
-  usage: string;
-  /** One line for the tool's help. */
-  summary: string;
-  /** A paragraph for the command's help. */
-  description: string;
-  /** Flags it accepts. */
-  flags: FlagName[];
-  /** Positional arguments it accepts. */
-  positionals: { name: string; optional: boolean }[];
-  /** Does the work; returns the exit code when it is not 0. */
-  run(context: CommandContext): Promise<number | void>;
-}
+import { formatVersion, runReport, statusReport } from "./report.ts";
 
 const DATABASE_FLAGS: FlagName[] = ["db", "dir", "table", "busy-timeout", "json", "quiet", "verbose", "help"];
 
@@ -113,7 +26,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "apply pending migrations (the default command)",
     description: "Applies pending migrations in order, each atomically with its history record. " +
       "With nothing pending it changes nothing and takes no lock.",
-    flags: [...DATABASE_FLAGS, "to", "dry-run", "backup", "backup-dir"],
+    flags: [...DATABASE_FLAGS, "to", "dry-run", "backup", "backup-dir", "dump"],
     positionals: [],
     run: (c) => runMigrations(c, "migrate"),
   },
@@ -131,7 +44,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "revert the newest migrations (1 by default)",
     description: "Runs down() of the newest applied migrations, newest first, each atomically. " +
       "Refuses before changing anything if one of them has no down().",
-    flags: [...DATABASE_FLAGS, "steps", "to", "dry-run", "backup", "backup-dir"],
+    flags: [...DATABASE_FLAGS, "steps", "to", "dry-run", "backup", "backup-dir", "dump"],
     positionals: [],
     run: (c) => runMigrations(c, "rollback"),
   },
@@ -162,6 +75,44 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: [{ name: "VERSION", optional: false }],
     run: runMark,
   },
+  check: {
+    usage: "",
+    summary: "compare the schema with what the migrations produce",
+    description: "Replays the migrations up to the database's version on an in-memory database and " +
+      "compares the schemas: tables, columns, indexes, constraints, foreign keys, triggers, views. " +
+      "Exits with 4 and lists each difference when they differ.",
+    flags: DATABASE_FLAGS,
+    positionals: [],
+    run: async (c) => (await import("./schema_commands.ts")).runCheck(c),
+  },
+  dump: {
+    usage: "[--out PATH]",
+    summary: "write the schema as deterministic SQL",
+    description: "Writes the database's schema, sorted and normalised, with its version in a header, " +
+      "to schema.sql (or --out PATH, - for stdout) for reviewers to diff.",
+    flags: [...DATABASE_FLAGS, "out"],
+    positionals: [],
+    run: async (c) => (await import("./schema_commands.ts")).runDump(c),
+  },
+  baseline: {
+    usage: "--to N [--force]",
+    summary: "adopt a database made outside migrations",
+    description: "Records migrations 1 to N as applied without running them, after checking that the " +
+      "schema is what they produce (exit 4 if not; --force records anyway).",
+    flags: [...DATABASE_FLAGS, "to", "force"],
+    positionals: [],
+    run: async (c) => (await import("./schema_commands.ts")).runBaseline(c),
+  },
+  squash: {
+    usage: "--to N [--reference T1,T2] [--archive-dir DIR]",
+    summary: "collapse migrations up to N into one baseline",
+    description: "Writes NNN_baseline.sql, which creates what migrations up to N did (and the rows of " +
+      "the --reference tables), after proving both end in the same schema; moves the old files to " +
+      "the archive folder. Databases at N or later are unaffected; new ones apply one file.",
+    flags: ["dir", "to", "reference", "archive-dir", "json", "quiet", "verbose", "help"],
+    positionals: [],
+    run: async (c) => (await import("./schema_commands.ts")).runSquash(c),
+  },
   new: {
     usage: "[--sql]",
     summary: "write the next numbered migration file",
@@ -172,76 +123,6 @@ export const COMMANDS: Record<string, CommandSpec> = {
     run: runNew,
   },
 };
-
-function wholeNumber(c: CommandContext, flag: FlagName, min: number): number | undefined {
-  const raw = c.flags[flag];
-  if (raw === undefined) return undefined;
-  return parseWholeNumber(String(raw), `--${flag}`, min);
-}
-
-function parseWholeNumber(raw: string, name: string, min: number): number {
-  const text = raw.trim();
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min) {
-    throw new InvalidInputError(`${name} must be a whole number of ${min} or more; got "${raw}".`, name);
-  }
-  return Number(text);
-}
-
-function databaseTarget(c: CommandContext): string {
-  const flag = c.flags.db as string | undefined;
-  const given = flag ?? c.env("DATABASE_URL") ?? DEFAULT_DATABASE;
-  if (given.trim() === "") {
-    const source = flag === undefined ? "DATABASE_URL" : "--db";
-    throw new InvalidInputError(`${source} is empty; give a database path or URL.`, source);
-  }
-  return given;
-}
-
-/** An open database of a command; `exists` is false for a file that does not exist yet. */
-interface OpenTarget {
-  manager: MigrationManager;
-  path: string;
-  exists: boolean;
-  close(): Promise<void>;
-}
-
-/**
- * Loads the migrations, then opens the database (creating a missing file only when `create`;
- * otherwise it is read as an empty database, so nothing is written).
- */
-async function open(c: CommandContext, options: { create: boolean }): Promise<OpenTarget> {
-  const busyTimeoutMs = wholeNumber(c, "busy-timeout", 0) ?? DEFAULT_BUSY_TIMEOUT_MS;
-  const migrations = await loadMigrations(c.flags.dir as string | undefined ?? "./migrations");
-  const opened = await openEngine(databaseTarget(c), { busyTimeoutMs, create: options.create });
-  try {
-    const manager = new MigrationManager(opened.engine, {
-      busyTimeoutMs,
-      historyTable: c.flags.table as string | undefined,
-    }).registerMigrations(migrations);
-    return { manager, path: opened.path, exists: opened.exists, close: opened.close };
-  } catch (error) {
-    await opened.close();
-    throw error;
-  }
-}
-
-async function withTarget<T>(
-  c: CommandContext,
-  options: { create: boolean },
-  work: (target: OpenTarget) => Promise<T>,
-): Promise<T> {
-  const target = await open(c, options);
-  try {
-    return await work(target);
-  } finally {
-    await target.close();
-  }
-}
-
-function print(c: CommandContext, json: unknown, human: () => string): void {
-  if (c.flags.json) c.io.out(JSON.stringify(json, null, 2));
-  else if (!c.flags.quiet) c.io.out(human());
-}
 
 async function runMigrations(c: CommandContext, command: "migrate" | "rollback"): Promise<void> {
   const targetVersion = wholeNumber(c, "to", 0);
@@ -261,10 +142,21 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
       ? await target.manager.migrate({ targetVersion, dryRun, backup })
       : await target.manager.rollback({ steps, targetVersion, dryRun, backup });
     const elapsedMs = performance.now() - started;
+    const dump = c.flags.dump as string | undefined;
+    if (dump !== undefined && !dryRun) {
+      await (await import("./schema_commands.ts")).writeSchemaFile(target, dump);
+    }
     print(
       c,
-      { database: target.path, ...result, durationMs: elapsedMs },
-      () => runReport(c.io, target.path, result, command, elapsedMs),
+      {
+        database: target.path,
+        ...result,
+        durationMs: elapsedMs,
+        ...(dump && !dryRun ? { schemaFile: dump } : {}),
+      },
+      () =>
+        runReport(c.io, target.path, result, command, elapsedMs) +
+        (dump !== undefined && !dryRun ? `\nWrote the schema to ${dump}.` : ""),
     );
   });
 }

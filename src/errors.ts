@@ -88,6 +88,8 @@ export type DatabaseStateReason =
   | "corrupt-version"
   | "unknown-applied"
   | "out-of-order"
+  | "missing-migrations"
+  | "drift"
   | "checksum-mismatch"
   | "renamed"
   | "interrupted"

@@ -7,6 +7,8 @@
  */
 import type { Row, RunResult, SqlConnection, SqlParam, SqlParams, SqlValue } from "./engine.ts";
 import { splitStatements, transactionConflict } from "./sql_script.ts";
+import type { BatchCopyOptions, BatchSummary, BatchUpdateOptions } from "./data_migration.ts";
+import type { RebuildResult, TableChange } from "./rebuild.ts";
 
 /** What a migration's `up()` and `down()` receive. */
 export interface Executor {
@@ -25,6 +27,16 @@ export interface Executor {
   columnExists(table: string, column: string): Promise<boolean>;
   /** Whether an index of this name exists. */
   indexExists(name: string): Promise<boolean>;
+  /**
+   * Changes a table in a way `ALTER TABLE` cannot (drop or retype a column, add a constraint or a
+   * foreign key, reorder columns) by rebuilding it with SQLite's 12-step procedure, keeping its rows,
+   * indexes and triggers. See {@link rebuildTable}.
+   */
+  rebuildTable(table: string, change: TableChange): Promise<RebuildResult>;
+  /** Updates a large table in batches by rowid range, with progress. See {@link batchUpdate}. */
+  batchUpdate(options: BatchUpdateOptions): Promise<BatchSummary>;
+  /** Copies rows between tables in batches by rowid range, with progress. See {@link batchCopy}. */
+  batchCopy(options: BatchCopyOptions): Promise<BatchSummary>;
 }
 
 /** Turns a parameter into a value every engine binds the same way. */
@@ -129,6 +141,18 @@ export class MigrationExecutor implements Executor {
     return rows.length > 0;
   }
 
+  rebuildTable(table: string, change: TableChange): Promise<RebuildResult> {
+    return this.#enqueueHelper(async (db) => (await import("./rebuild.ts")).rebuildTable(db, table, change));
+  }
+
+  batchUpdate(options: BatchUpdateOptions): Promise<BatchSummary> {
+    return this.#enqueueHelper(async (db) => (await import("./data_migration.ts")).batchUpdate(db, options));
+  }
+
+  batchCopy(options: BatchCopyOptions): Promise<BatchSummary> {
+    return this.#enqueueHelper(async (db) => (await import("./data_migration.ts")).batchCopy(db, options));
+  }
+
   /**
    * Waits for every call the migration made. Throws the error of the first call nobody awaited that
    * failed: such an error would otherwise be lost and the migration committed half done.
@@ -142,11 +166,32 @@ export class MigrationExecutor implements Executor {
 
   #enqueue<T>(sql: string, work: () => Promise<T>): Promise<T> {
     this.#statements++;
-    const guarded = () => {
+    return this.#schedule(() => {
       if (this.#transactional) rejectTransactionConflicts(sql);
       return work();
-    };
-    const run = this.#tail.then(guarded, guarded);
+    });
+  }
+
+  /**
+   * Runs a helper (a rebuild, a batched update) as one call in the queue, so calls made after it
+   * wait for all of it. Its own statements go through an executor of their own: through this queue
+   * they would wait for the helper itself.
+   */
+  #enqueueHelper<T>(helper: (db: MigrationExecutor) => Promise<T>): Promise<T> {
+    return this.#schedule(async () => {
+      const inner = new MigrationExecutor(this.#connection, { transactional: this.#transactional });
+      try {
+        const result = await helper(inner);
+        await inner.settle();
+        return result;
+      } finally {
+        this.#statements += inner.statementCount;
+      }
+    });
+  }
+
+  #schedule<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(work, work);
     this.#tail = run.then(noop, noop);
     const tracked = new TrackedPromise<T>((resolve, reject) => {
       Promise.prototype.then.call(run, resolve, reject);
@@ -160,7 +205,11 @@ export class MigrationExecutor implements Executor {
 
 function noop(): void {}
 
+/** Words a statement needs to conflict with the migration's transaction; most SQL has none of them. */
+const CONFLICT_WORDS = /\b(BEGIN|COMMIT|END|ROLLBACK|VACUUM|ATTACH|DETACH|PRAGMA)\b/i;
+
 function rejectTransactionConflicts(sql: string): void {
+  if (!CONFLICT_WORDS.test(sql)) return;
   for (const statement of splitStatements(sql)) {
     const conflict = transactionConflict(statement);
     if (conflict) {

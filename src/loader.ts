@@ -22,6 +22,12 @@ import type { DeferredMigration, Migration } from "./migration.ts";
 /** A migration file name: at least three digits, an underscore, words joined by underscores. */
 export const MIGRATION_FILE_NAME: RegExp = /^(\d{3,})_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)\.(ts|sql)$/;
 
+/**
+ * The first line of a baseline migration written by `squash`: it replaces the migrations up to its
+ * version, so databases that applied those never run it.
+ */
+export const BASELINE_MARKER = "-- strata:baseline";
+
 /** A migration file's parts, from its name. */
 export interface MigrationFileName {
   /** The version, from the leading number. */
@@ -143,7 +149,9 @@ function loadFile(file: string, parsed: MigrationFileName): Migration {
     checksum: checksumOf(bytes),
   };
   if (parsed.kind === "ts") return deferred(base, () => importModule(base));
-  return { ...base, ...parseSqlMigration(new TextDecoder().decode(bytes), file) };
+  const source = new TextDecoder().decode(bytes);
+  const baseline = source.replace(/^\uFEFF/, "").startsWith(BASELINE_MARKER);
+  return { ...base, ...parseSqlMigration(source, file), ...(baseline ? { baseline } : {}) };
 }
 
 /** The sections of a `.sql` migration. */

@@ -35,7 +35,7 @@ import {
   type RunOutcome,
   type RunRequest,
 } from "./runner.ts";
-import type { StepResult } from "./step.ts";
+import { appliedEntry, type StepResult } from "./step.ts";
 
 /** Options of a {@link MigrationManager}. */
 export interface MigrationManagerOptions {
@@ -108,6 +108,14 @@ export interface RollbackResult {
   backup?: string;
   /** Whether this was a dry run. */
   dryRun: boolean;
+}
+
+/** What {@link MigrationManager.baseline} did. */
+export interface BaselineResult {
+  /** Versions recorded as applied. */
+  recorded: number[];
+  /** Schema differences that were accepted with `force` (empty otherwise). */
+  differences: string[];
 }
 
 /** The default of {@link MigrationManagerOptions.busyTimeoutMs}. */
@@ -284,6 +292,59 @@ export class MigrationManager {
   }
 
   /**
+   * Adopts a database whose schema was made outside migrations: records migrations 1 to `version`
+   * as applied without running them — only after a drift check shows the live schema is what those
+   * migrations produce (replayed on an in-memory database), unless `force`.
+   *
+   * @returns The versions recorded, and the schema differences found (empty unless forced).
+   * @throws {DatabaseStateError} with reason `"drift"` when the schemas differ (each difference in
+   *   the message), or when the database already has a migration history.
+   * @throws {InvalidInputError} for a version no known migration has.
+   */
+  async baseline(version: number, options: { force?: boolean } = {}): Promise<BaselineResult> {
+    if (!this.#known.some((m) => m.version === version)) {
+      throw new InvalidInputError(
+        `Cannot baseline at version ${version}: no known migration has it (known: ${
+          this.#known[0]?.version ?? "none"
+        } to ${this.#known.at(-1)?.version ?? "none"}).`,
+        "version",
+      );
+    }
+    const recorded = await this.#session(() => this.#readState(this.#engine));
+    if (recorded.applied.size > 0) throw alreadyMigrated(recorded.currentVersion);
+    const { checkDrift } = await import("./drift.ts");
+    const report = await checkDrift(this.#engine, this.#known, {
+      version,
+      historyTable: this.#history.table,
+    });
+    if (report.differences.length > 0 && !options.force) {
+      throw new DatabaseStateError(
+        `The database's schema is not what migrations 1 to ${version} produce, so recording them as applied ` +
+          `would be wrong: ${listForMessage(report.differences.map((d) => d.message), 5)}. Fix the schema, ` +
+          `choose another version, or record it anyway with force. Nothing was changed.`,
+        { reason: "drift", versions: [version] },
+      );
+    }
+    const adopted = await this.#session(() =>
+      inWriteTransaction(this.#runContext(), async (tx) => {
+        const state = await this.#readState(tx);
+        if (state.applied.size > 0) throw alreadyMigrated(state.currentVersion);
+        const now = isoNow();
+        const migrations = this.#known.filter((m) => m.version <= version);
+        await this.#history.ensureTables(tx);
+        for (const m of migrations) await this.#history.record(tx, appliedEntry(m, now, null, "applied"));
+        await this.#history.logRun(
+          tx,
+          { command: "baseline", fromVersion: 0, toVersion: version, startedAt: now, finishedAt: isoNow() },
+          state.legacy,
+        );
+        return migrations.map((m) => m.version);
+      })
+    );
+    return { recorded: adopted, differences: report.differences.map((d) => d.message) };
+  }
+
+  /**
    * Records the outcome of a migration that ran outside a transaction and never finished (its run
    * was killed, or it failed part way): `"applied"` when you checked that its change is in the database, `"pending"` when
    * it is not (the next `migrate` runs it again).
@@ -392,6 +453,14 @@ export class MigrationManager {
       if (previous < this.#busyTimeoutMs) await this.#engine.exec(`PRAGMA busy_timeout = ${previous}`);
     }
   }
+}
+
+function alreadyMigrated(version: number): DatabaseStateError {
+  return new DatabaseStateError(
+    `The database already records migrations (version ${version}); a baseline is for a database made ` +
+      `outside migrations. Nothing was changed.`,
+    { reason: "future-version", versions: [version] },
+  );
 }
 
 /** Signals that another run has a migration outside a transaction in progress: wait and look again. */

@@ -27,6 +27,11 @@ export interface Migration {
   readonly checksum?: string;
   /** File the migration was loaded from, for messages. */
   readonly file?: string;
+  /**
+   * Set on a baseline written by `squash`: it creates in one step what the migrations up to its
+   * version created. Databases that applied those keep their records and never run it.
+   */
+  readonly baseline?: boolean;
 }
 
 /**
@@ -135,6 +140,7 @@ export function toMigration(input: MigrationInput, position: number): Migration 
     ...(candidate.transaction === false ? { transaction: false } : {}),
     ...(candidate.checksum ? { checksum: candidate.checksum } : {}),
     ...(candidate.file ? { file: candidate.file } : {}),
+    ...(candidate.baseline ? { baseline: true } : {}),
   };
 }
 

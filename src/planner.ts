@@ -131,6 +131,8 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
       ),
     );
   }
+  const gap = missingBelow(state, known);
+  if (gap) problems.push(gap);
   const started = entries.filter((entry) => entry.state !== "applied");
   if (started.length > 0) {
     const names = listForMessage(started.map((entry) => `${entry.version} (${entry.name})`));
@@ -161,8 +163,13 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
       ),
     );
   }
-  const renamed = known.filter((m) => {
+  // A baseline stands in for the migration its version had: only a record it wrote itself is its own.
+  const ownRecord = (m: Migration) => {
     const entry = state.applied.get(m.version);
+    return entry && (!m.baseline || entry.name === nameOf(m)) ? entry : undefined;
+  };
+  const renamed = known.filter((m) => {
+    const entry = ownRecord(m);
     return entry && m.file && isFileName(entry.name) && entry.name !== nameOf(m);
   });
   if (renamed.length > 0) {
@@ -178,7 +185,7 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
     );
   }
   const changed = known.filter((m) => {
-    const entry = state.applied.get(m.version);
+    const entry = ownRecord(m);
     return entry?.checksum && m.checksum && sameAlgorithm(entry.checksum, m.checksum) &&
       entry.checksum !== m.checksum;
   });
@@ -193,6 +200,32 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
     );
   }
   return problems;
+}
+
+/**
+ * A database whose version is below the first known migration (older files were archived by a
+ * squash, or deleted): the migrations it still needs are not there, or the first known one is a
+ * baseline that would recreate what the database already has.
+ */
+function missingBelow(state: DatabaseState, known: readonly Migration[]): DatabaseStateError | null {
+  const first = known[0];
+  if (!first || state.currentVersion >= first.version) return null;
+  const fresh = state.currentVersion === 0;
+  if (first.baseline ? fresh : state.currentVersion === first.version - 1) return null;
+  const needed = fresh
+    ? `1 to ${first.version - 1}`
+    : `${state.currentVersion + 1} to ${first.version - (first.baseline ? 0 : 1)}`;
+  const detail = first.baseline
+    ? `${
+      describe(first)
+    } is a baseline of migrations 1 to ${first.version}, which only a new database may run`
+    : `the first known migration is ${describe(first)}`;
+  return new DatabaseStateError(
+    `The database is at version ${state.currentVersion}, and ${detail}: it needs migrations ${needed}, ` +
+      `which are not in the migrations directory. Apply them from the archive folder (or the code that ` +
+      `has them) first; nothing was changed.`,
+    { reason: "missing-migrations", versions: [state.currentVersion, first.version] },
+  );
 }
 
 /**

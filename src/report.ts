@@ -91,7 +91,10 @@ function previewLine(terminal: Terminal, step: StepResult): string {
     ...(preview.altered.length ? [`changes ${preview.altered.join(", ")}`] : []),
     ...(preview.dropped.length ? [paint(terminal, "red", `drops ${preview.dropped.join(", ")}`)] : []),
   ];
-  return `${head}: ${parts.join("; ")}`;
+  const warnings = preview.destructive.map((change) =>
+    `\n    ${paint(terminal, "red", "destructive:")} ${change}`
+  );
+  return `${head}: ${parts.join("; ")}${warnings.join("")}`;
 }
 
 /** The status report as a table. */

@@ -205,6 +205,7 @@ function notPreviewed(migration: Migration, direction: Direction): StepResult {
       created: [],
       altered: [],
       dropped: [],
+      destructive: [],
       skipped: "it runs outside a transaction, so a dry run cannot undo it; it and the migrations after it " +
         "were not previewed",
     },

@@ -1,10 +1,10 @@
 /**
- * A small SQL lexer: splits a script into statements the way SQLite does (strings, quoted names,
- * comments and trigger bodies kept whole) so the toolkit can see which statements a migration runs
- * without running them.
+ * Statements of a script: splits it the way SQLite does (strings, quoted names, comments and trigger
+ * bodies kept whole) so the toolkit can see which statements a migration runs without running them.
  *
  * @module
  */
+import { isKeyword, type Token, tokenize } from "./sql_tokens.ts";
 
 /** One statement of a script, without its trailing semicolon. */
 export interface SqlStatement {
@@ -20,72 +20,40 @@ export interface SqlStatement {
  */
 export function splitStatements(sql: string): SqlStatement[] {
   const statements: SqlStatement[] = [];
-  let start = 0;
-  let words: string[] = [];
+  let current: Token[] = [];
+  let start = 0; // where the statement's text begins: just past the previous semicolon
   let inTrigger = false;
   let depth = 0; // BEGIN/CASE … END nesting inside a trigger body
-  let i = 0;
   const finish = (end: number) => {
-    const text = sql.slice(start, end).trim();
-    if (words.length > 0) statements.push({ text, keywords: words.slice(0, 5) });
+    if (current.length > 0) {
+      statements.push({ text: sql.slice(start, end).trim(), keywords: current.slice(0, 5).map(keywordOf) });
+    }
     start = end + 1;
-    words = [];
+    current = [];
     inTrigger = false;
     depth = 0;
   };
-  while (i < sql.length) {
-    const ch = sql[i];
-    if (ch === "-" && sql[i + 1] === "-") {
-      const end = sql.indexOf("\n", i);
-      i = end === -1 ? sql.length : end + 1;
-    } else if (ch === "/" && sql[i + 1] === "*") {
-      const end = sql.indexOf("*/", i + 2);
-      i = end === -1 ? sql.length : end + 2;
-    } else if (ch === "'" || ch === '"' || ch === "`") {
-      i = skipQuoted(sql, i, ch);
-      words.push("");
-    } else if (ch === "[") {
-      const end = sql.indexOf("]", i);
-      i = end === -1 ? sql.length : end + 1;
-      words.push("");
-    } else if (ch === ";") {
-      if (inTrigger && depth > 0) {
-        i++;
-      } else {
-        finish(i);
-        i++;
-      }
-    } else if (/[A-Za-z_]/.test(ch)) {
-      let end = i + 1;
-      while (end < sql.length && /[A-Za-z0-9_$]/.test(sql[end])) end++;
-      const word = sql.slice(i, end).toUpperCase();
-      if (words.length < 4 && word === "TRIGGER" && words[0] === "CREATE") inTrigger = true;
+  for (const token of tokenize(sql)) {
+    if (token.kind === "punctuation" && token.text === ";" && !(inTrigger && depth > 0)) {
+      finish(token.start);
+      continue;
+    }
+    if (token.kind === "word") {
+      const word = token.text.toUpperCase();
+      if (word === "TRIGGER" && current.length < 4 && isKeyword(current[0], "CREATE")) inTrigger = true;
       if (inTrigger && (word === "BEGIN" || word === "CASE")) depth++;
       if (inTrigger && word === "END" && depth > 0) depth--;
-      words.push(word);
-      i = end;
-    } else {
-      if (!/\s/.test(ch)) words.push(ch);
-      i++;
     }
+    current.push(token);
   }
   finish(sql.length);
   return statements;
 }
 
-function skipQuoted(sql: string, from: number, quote: string): number {
-  let i = from + 1;
-  while (i < sql.length) {
-    if (sql[i] === quote) {
-      if (sql[i + 1] === quote) {
-        i += 2;
-        continue;
-      }
-      return i + 1;
-    }
-    i++;
-  }
-  return sql.length;
+/** A token as {@link SqlStatement.keywords} lists it: words in upper case, quoted text as "". */
+function keywordOf(token: Token): string {
+  if (token.kind === "word") return token.text.toUpperCase();
+  return token.kind === "punctuation" || token.kind === "operator" ? token.text : "";
 }
 
 /**

@@ -10,10 +10,13 @@
  * @module
  */
 import { join, relative } from "node:path";
+import { replayMigrations } from "./drift.ts";
 import { InvalidInputError, MigrationFileError } from "./errors.ts";
-import { listMigrationFiles } from "./loader.ts";
+import { BASELINE_MARKER, listMigrationFiles, loadMigrations, parseSqlMigration } from "./loader.ts";
+import { exists } from "./paths.ts";
 import { formatVersion } from "./report.ts";
-import type { DatabaseSchema } from "./schema.ts";
+import { type DatabaseSchema, readSchema } from "./schema.ts";
+import { diffSchemas } from "./schema_diff.ts";
 import { schemaStatements } from "./schema_dump.ts";
 import { queryFunction, type SqlSource } from "./sql_source.ts";
 import { quoteName } from "./sql_tokens.ts";
@@ -85,9 +88,6 @@ export interface SquashedMigration {
   /** Its contents, a `.sql` migration without a down section (a baseline cannot be rolled back). */
   text: string;
 }
-
-/** The first line of every baseline migration, so tools can tell a baseline from other migrations. */
-export const BASELINE_MARKER = "-- strata:baseline";
 
 /**
  * Writes the baseline migration that replaces migrations 1 to `toVersion`: the statements of the
@@ -166,7 +166,7 @@ export async function archiveMigrations(
   options: ArchiveOptions = {},
 ): Promise<ArchivedFile[]> {
   const archive = options.archiveDir ?? join(dir, "archive");
-  const moves = (await listMigrationFiles(dir))
+  const moves = listMigrationFiles(dir)
     .filter((file) => file.parsed.version <= toVersion)
     .sort((a, b) => a.parsed.version - b.parsed.version)
     .map((file) => ({
@@ -175,7 +175,7 @@ export async function archiveMigrations(
       to: join(archive, file.name),
     }));
   for (const move of moves) {
-    if (await exists(move.to)) {
+    if (exists(move.to)) {
       throw new MigrationFileError(
         `Cannot archive ${relative(dir, move.from)}: ${move.to} already exists. Nothing was moved; ` +
           `move or rename the file in the archive folder first.`,
@@ -188,12 +188,73 @@ export async function archiveMigrations(
   return moves;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
+/** Options of {@link squashDirectory}. */
+export interface SquashDirectoryOptions {
+  /** Squash migrations 1 (or the first known) to this version. */
+  toVersion: number;
+  /** Tables whose rows the baseline recreates (countries, roles, …). @default {[]} */
+  referenceTables?: readonly string[];
+  /** Where the squashed files go. @default {"<dir>/archive"} */
+  archiveDir?: string;
+}
+
+/** What {@link squashDirectory} did. */
+export interface SquashResult {
+  /** Path of the baseline migration written. */
+  file: string;
+  /** The files moved to the archive folder. */
+  archived: ArchivedFile[];
+}
+
+/**
+ * Squashes the migrations of a directory up to a version: replays them, writes the baseline that
+ * recreates their schema (and reference rows), proves that replaying the baseline alone ends in the
+ * same schema, and only then moves the old files to the archive folder and writes the baseline.
+ *
+ * @throws {InvalidInputError} for a version that is not above the first known or is above the newest.
+ * @throws {MigrationFileError} when the baseline would not reproduce the schema; nothing is moved.
+ */
+export async function squashDirectory(dir: string, options: SquashDirectoryOptions): Promise<SquashResult> {
+  const migrations = await loadMigrations(dir);
+  const first = migrations[0]?.version ?? 0;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (!Number.isSafeInteger(options.toVersion) || options.toVersion <= first || options.toVersion > latest) {
+    throw new InvalidInputError(
+      `Cannot squash to version ${options.toVersion}: give a version above the first known migration ` +
+        `(${first}) and at most the newest (${latest}).`,
+      "toVersion",
+    );
   }
+  const memory = await replayMigrations(migrations, { version: options.toVersion });
+  let squashed: SquashedMigration;
+  try {
+    const schema = await readSchema(memory);
+    const referenceData = await readReferenceData(memory, options.referenceTables ?? []);
+    squashed = squashMigration(schema, { toVersion: options.toVersion, referenceData });
+    const sections = parseSqlMigration(squashed.text, squashed.fileName);
+    const replayed = await replayMigrations([{
+      version: options.toVersion,
+      description: "baseline",
+      baseline: true,
+      ...sections,
+    }]);
+    try {
+      const differences = diffSchemas(schema, await readSchema(replayed));
+      if (differences.length > 0) {
+        throw new MigrationFileError(
+          `The baseline would not reproduce the schema of migrations ${first} to ${options.toVersion}: ` +
+            `${differences.map((d) => d.message).join("; ")}. Nothing was moved.`,
+          dir,
+        );
+      }
+    } finally {
+      replayed.close();
+    }
+  } finally {
+    memory.close();
+  }
+  const archived = await archiveMigrations(dir, options.toVersion, options);
+  const file = join(dir, squashed.fileName);
+  await Deno.writeTextFile(file, squashed.text, { createNew: true });
+  return { file, archived };
 }

@@ -9,6 +9,7 @@
  * @module
  */
 import type { Row, SqlConnection, WriteTransaction } from "./engine.ts";
+import type { DatabaseSchema } from "./schema.ts";
 import { type Direction, MigrationError } from "./errors.ts";
 import { MigrationExecutor } from "./executor.ts";
 import type { AppliedMigration, HistoryStore } from "./history.ts";
@@ -41,6 +42,8 @@ export interface StepPreview {
   altered: string[];
   /** Schema objects dropped. */
   dropped: string[];
+  /** Changes that lose data: tables or columns dropped, rebuilds that leave columns behind. */
+  destructive: string[];
   /** Set when the migration was not run: why. */
   skipped?: string;
 }
@@ -82,7 +85,7 @@ export async function runStep(
     const body = direction === "up" ? migration.up : migration.down;
     await body!(executor);
     await executor.settle();
-    const preview = before ? compare(before, await observe(ctx.tx)) : undefined;
+    const preview = before ? await compare(before, await observe(ctx.tx)) : undefined;
     if (!(await ctx.tx.isOpen())) {
       throw new Error(
         "it ended the transaction it runs in (COMMIT, END or ROLLBACK in its SQL); remove that statement",
@@ -114,28 +117,31 @@ export async function runStep(
 
 interface Observation {
   changes: number;
-  schema: Map<string, string>;
+  objects: Map<string, string>;
+  schema: DatabaseSchema;
 }
 
+/** What a dry run needs to compare before and after a migration (schema modules load only then). */
 async function observe(db: SqlConnection): Promise<Observation> {
+  const { readSchema } = await import("./schema.ts");
   const [{ changes }] = await db.query("SELECT total_changes() AS changes", []);
-  const rows = await db.query(
-    "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'",
-    [],
-  );
+  const rows = await db.query("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", []);
   return {
     changes: Number(changes),
-    schema: new Map(rows.map((row) => [`${row.type} ${row.name}`, String(row.sql)])),
+    objects: new Map(rows.map((row) => [`${row.type} ${row.name}`, String(row.sql)])),
+    schema: await readSchema(db),
   };
 }
 
-function compare(before: Observation, after: Observation): StepPreview {
-  const created = [...after.schema.keys()].filter((key) => !before.schema.has(key));
-  const dropped = [...before.schema.keys()].filter((key) => !after.schema.has(key));
-  const altered = [...after.schema.keys()].filter((key) =>
-    before.schema.has(key) && before.schema.get(key) !== after.schema.get(key)
+async function compare(before: Observation, after: Observation): Promise<StepPreview> {
+  const { findDestructiveChanges } = await import("./destructive.ts");
+  const created = [...after.objects.keys()].filter((key) => !before.objects.has(key));
+  const dropped = [...before.objects.keys()].filter((key) => !after.objects.has(key));
+  const altered = [...after.objects.keys()].filter((key) =>
+    before.objects.has(key) && before.objects.get(key) !== after.objects.get(key)
   );
-  return { rowsChanged: after.changes - before.changes, created, altered, dropped };
+  const destructive = findDestructiveChanges(before.schema, after.schema).map((change) => change.message);
+  return { rowsChanged: after.changes - before.changes, created, altered, dropped, destructive };
 }
 
 /**

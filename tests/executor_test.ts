@@ -336,3 +336,40 @@ Deno.test("statementCount counts the calls a migration made", async () => {
     raw.close();
   }
 });
+
+Deno.test("db.rebuildTable() inside a migration keeps rows, and a forgotten await is still waited for", async () => {
+  const db = new DatabaseSync(":memory:");
+  try {
+    const manager = new MigrationManager(db).registerMigrations([
+      {
+        version: 1,
+        description: "users",
+        up: (x) =>
+          x.exec(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, age TEXT); INSERT INTO users VALUES (1, 'a', '41')",
+          ),
+      },
+      {
+        version: 2,
+        description: "age as integer",
+        up(x) {
+          // Not awaited on purpose: the rebuild must still finish before the migration is kept.
+          x.rebuildTable("users", {
+            columns: { age: "INTEGER NOT NULL DEFAULT 0" },
+            copy: { age: "CAST(age AS INTEGER)" },
+          });
+          x.run("INSERT INTO users (id, name, age) VALUES (2, 'b', 7)");
+        },
+      },
+    ]);
+    const result = await manager.migrate();
+    assert.deepEqual(result.applied, [1, 2]);
+    assert.ok(result.steps[1].statements > 2, "the rebuild's own statements are counted");
+    assert.deepEqual(
+      db.prepare("SELECT id, age, typeof(age) AS type FROM users ORDER BY id").all().map((r) => ({ ...r })),
+      [{ id: 1, age: 41, type: "integer" }, { id: 2, age: 7, type: "integer" }],
+    );
+  } finally {
+    db.close();
+  }
+});

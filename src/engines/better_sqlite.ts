@@ -15,16 +15,9 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import type {
-  Row,
-  RunResult,
-  SqlConnection,
-  SqlEngine,
-  SqlParams,
-  SqlValue,
-  WriteTransaction,
-} from "../engine.ts";
+import type { Row, SqlParams, SqlValue } from "../engine.ts";
 import { toSqliteError } from "./result_codes.ts";
+import { type SyncDriver, SyncEngine } from "./sync_engine.ts";
 import { bareNamed, bindValue, isPositional, toRow } from "./values.ts";
 
 /** The parts of a better-sqlite3 `Statement` the adapter uses. */
@@ -68,87 +61,35 @@ function bindAll(params: SqlParams): unknown {
   return isPositional(params) ? params.map(bind) : bareNamed(params, bind);
 }
 
-/** Runs SQL on the user's `Database`; shared by the engine and its transactions (one connection). */
-class BetterSqliteConnection implements SqlConnection {
-  protected readonly db: BetterSqliteDatabase;
-
-  constructor(db: BetterSqliteDatabase) {
-    this.db = db;
-  }
-
-  exec(sql: string): Promise<void> {
-    return settle(() => {
-      this.db.exec(sql);
-    });
-  }
-
-  query(sql: string, params: SqlParams): Promise<Row[]> {
-    return settle(() => this.#readAll(this.db.prepare(sql), params));
-  }
-
-  run(sql: string, params: SqlParams): Promise<RunResult> {
-    return settle(() => {
-      const statement = this.db.prepare(sql);
-      // A statement with RETURNING must be stepped to its end for its changes to count.
-      if (statement.reader) this.#readAll(statement, params);
-      else statement.run(bindAll(params));
-      const [counts] = this.#readAll(
-        this.db.prepare("SELECT changes() AS changes, last_insert_rowid() AS id"),
-        [],
-      );
-      return { changes: Number(counts.changes), lastInsertRowId: counts.id as number | bigint };
-    });
-  }
-
-  #readAll(statement: BetterSqliteStatement, params: SqlParams): Row[] {
+/** The driver of a better-sqlite3-compatible `Database`. */
+function betterSqliteDriver(db: BetterSqliteDatabase): SyncDriver {
+  const readAll = (statement: BetterSqliteStatement, params: SqlParams): Row[] => {
     statement.safeIntegers(true);
     return statement.all(bindAll(params)).map((row) => toRow(row as object));
-  }
-}
-
-class BetterSqliteTransaction extends BetterSqliteConnection implements WriteTransaction {
-  commit(): Promise<void> {
-    return this.exec("COMMIT");
-  }
-
-  rollback(): Promise<void> {
-    return settle(() => {
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
-    });
-  }
-
-  isOpen(): Promise<boolean> {
-    return Promise.resolve(this.db.inTransaction);
-  }
+  };
+  return {
+    exec: (sql) => {
+      db.exec(sql);
+    },
+    query: (sql, params) => readAll(db.prepare(sql), params),
+    run: (sql, params) => {
+      const statement = db.prepare(sql);
+      // A statement with RETURNING must be stepped to its end for its changes to count.
+      if (statement.reader) readAll(statement, params);
+      else statement.run(bindAll(params));
+      const [counts] = readAll(db.prepare("SELECT changes() AS changes, last_insert_rowid() AS id"), []);
+      return { changes: Number(counts.changes), lastInsertRowId: counts.id as number | bigint };
+    },
+    inTransaction: () => db.inTransaction,
+    call: (work) => work(),
+    error: (error) => toSqliteError(error),
+  };
 }
 
 /** The {@link SqlEngine} over a better-sqlite3-compatible `Database` the caller opened and still owns. */
-export class BetterSqliteEngine extends BetterSqliteConnection implements SqlEngine {
-  /** Engine name used in messages. */
-  readonly name = "better-sqlite3";
-
+export class BetterSqliteEngine extends SyncEngine {
   /** Wraps an open `Database`; the caller keeps ownership and closes it. */
   constructor(db: BetterSqliteDatabase) {
-    super(db);
-  }
-
-  /** Takes the write lock with `BEGIN IMMEDIATE` (not `transaction()`, which cannot span an `await`). */
-  async beginWrite(): Promise<WriteTransaction> {
-    await this.exec("BEGIN IMMEDIATE");
-    return new BetterSqliteTransaction(this.db);
-  }
-
-  /** Whether the caller left a transaction open on this connection. */
-  inTransaction(): Promise<boolean> {
-    return Promise.resolve(this.db.inTransaction);
-  }
-}
-
-/** Runs a synchronous call and turns its result, or its error as a `SqliteError`, into a promise. */
-function settle<T>(work: () => T): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (error) {
-    return Promise.reject(toSqliteError(error));
+    super("better-sqlite3", betterSqliteDriver(db));
   }
 }

@@ -14,16 +14,9 @@
  *
  * @module
  */
-import type {
-  Row,
-  RunResult,
-  SqlConnection,
-  SqlEngine,
-  SqlParams,
-  SqlValue,
-  WriteTransaction,
-} from "../engine.ts";
+import type { SqlParams, SqlValue } from "../engine.ts";
 import { toSqliteError } from "./result_codes.ts";
+import { type SyncDriver, SyncEngine } from "./sync_engine.ts";
 import { bareNamed, exactInteger, isPositional, toRow } from "./values.ts";
 
 /** The parts of a `@db/sqlite` `Statement` the adapter uses. */
@@ -72,91 +65,46 @@ function bindAll(params: SqlParams): unknown[] {
   return isPositional(params) ? [...params] : [bareNamed(params, (value: SqlValue) => value)];
 }
 
-/** Runs SQL on the user's `Database`; shared by the engine and its transactions (one connection). */
-class DbSqliteConnection implements SqlConnection {
-  protected readonly db: DbSqliteDatabase;
-
-  constructor(db: DbSqliteDatabase) {
-    this.db = db;
-  }
-
-  exec(sql: string): Promise<void> {
-    return this.settle(() => {
-      this.db.exec(sql);
-    });
-  }
-
-  query(sql: string, params: SqlParams): Promise<Row[]> {
-    return this.settle(() => this.#statement(sql, (s) => s.all(...bindAll(params))).map((row) => toRow(row)));
-  }
-
-  run(sql: string, params: SqlParams): Promise<RunResult> {
-    return this.settle(() => {
-      const changes = this.#statement(sql, (s) => s.run(...bindAll(params)));
-      const id = this.#statement("SELECT last_insert_rowid() AS id", (s) => s.all())[0].id;
+/** The driver of a `@db/sqlite` `Database`. */
+function dbSqliteDriver(db: DbSqliteDatabase): SyncDriver {
+  const statement = <T>(sql: string, use: (statement: DbSqliteStatement) => T): T => {
+    const prepared = db.prepare(sql);
+    try {
+      return use(prepared);
+    } finally {
+      prepared.finalize();
+    }
+  };
+  return {
+    exec: (sql) => {
+      db.exec(sql);
+    },
+    query: (sql, params) => statement(sql, (s) => s.all(...bindAll(params))).map((row) => toRow(row)),
+    run: (sql, params) => {
+      const changes = statement(sql, (s) => s.run(...bindAll(params)));
+      const id = statement("SELECT last_insert_rowid() AS id", (s) => s.all())[0].id;
       return { changes, lastInsertRowId: typeof id === "bigint" ? exactInteger(id) : Number(id) };
-    });
-  }
-
-  /** Runs a synchronous call with the database's read options set as the toolkit needs them. */
-  protected settle<T>(work: () => T): Promise<T> {
-    const { int64, parseJson } = this.db;
-    this.db.int64 = true;
-    this.db.parseJson = false;
-    try {
-      return Promise.resolve(work());
-    } catch (error) {
-      return Promise.reject(toSqliteError(error, { plainErrors: true }));
-    } finally {
-      this.db.int64 = int64;
-      this.db.parseJson = parseJson;
-    }
-  }
-
-  #statement<T>(sql: string, use: (statement: DbSqliteStatement) => T): T {
-    const statement = this.db.prepare(sql);
-    try {
-      return use(statement);
-    } finally {
-      statement.finalize();
-    }
-  }
-}
-
-class DbSqliteTransaction extends DbSqliteConnection implements WriteTransaction {
-  commit(): Promise<void> {
-    return this.exec("COMMIT");
-  }
-
-  rollback(): Promise<void> {
-    return this.settle(() => {
-      if (this.db.inTransaction) this.db.exec("ROLLBACK");
-    });
-  }
-
-  isOpen(): Promise<boolean> {
-    return Promise.resolve(this.db.inTransaction);
-  }
+    },
+    inTransaction: () => db.inTransaction,
+    call: (work) => {
+      const { int64, parseJson } = db;
+      db.int64 = true;
+      db.parseJson = false;
+      try {
+        return work();
+      } finally {
+        db.int64 = int64;
+        db.parseJson = parseJson;
+      }
+    },
+    error: (error) => toSqliteError(error, { plainErrors: true }),
+  };
 }
 
 /** The {@link SqlEngine} over a `@db/sqlite` `Database` the caller opened and still owns. */
-export class DbSqliteEngine extends DbSqliteConnection implements SqlEngine {
-  /** Engine name used in messages. */
-  readonly name = "@db/sqlite";
-
+export class DbSqliteEngine extends SyncEngine {
   /** Wraps an open `Database`; the caller keeps ownership and closes it. */
   constructor(db: DbSqliteDatabase) {
-    super(db);
-  }
-
-  /** Takes the write lock with `BEGIN IMMEDIATE` (not `transaction()`, which cannot span an `await`). */
-  async beginWrite(): Promise<WriteTransaction> {
-    await this.exec("BEGIN IMMEDIATE");
-    return new DbSqliteTransaction(this.db);
-  }
-
-  /** Whether the caller left a transaction open on this connection. */
-  inTransaction(): Promise<boolean> {
-    return Promise.resolve(this.db.inTransaction);
+    super("@db/sqlite", dbSqliteDriver(db));
   }
 }

@@ -1,0 +1,62 @@
+/**
+ * How much each mode runs. Repetitions scale down as a workload grows: a pair at W1 N = 10,000 or
+ * W3's million rows takes seconds, a pair at N = 10 a tenth of one.
+ *
+ * @module
+ */
+
+/** Repetitions of one workload size. */
+export interface SizeRuns {
+  /** Migrations (W1, W2) or rows (W3). */
+  n: number;
+  /** Measured pairs. */
+  repetitions: number;
+  /** Pairs run first and thrown away. */
+  warmups: number;
+}
+
+/** Everything one mode runs. */
+export interface BenchPlan {
+  /** `full` for `deno task bench`, `smoke` for `deno task bench:smoke`. */
+  mode: "full" | "smoke";
+  /** W1: apply N small migrations to a fresh database. */
+  w1: SizeRuns[];
+  /** W2: the CLI's apply and status with everything applied. */
+  w2Cli: SizeRuns[];
+  /** W2: in-process `openDatabase()` on an up-to-date database. */
+  w2InProcess: SizeRuns;
+  /** W3: the two data migrations. */
+  w3: SizeRuns;
+}
+
+/** `deno task bench`: every size the issue names; takes a few minutes. */
+export const FULL_PLAN: BenchPlan = {
+  mode: "full",
+  w1: [
+    { n: 10, repetitions: 15, warmups: 2 },
+    { n: 100, repetitions: 15, warmups: 1 },
+    { n: 1_000, repetitions: 9, warmups: 1 },
+    { n: 10_000, repetitions: 3, warmups: 0 },
+  ],
+  w2Cli: [
+    { n: 100, repetitions: 20, warmups: 2 },
+    { n: 1_000, repetitions: 20, warmups: 2 },
+  ],
+  w2InProcess: { n: 1_000, repetitions: 50, warmups: 5 },
+  w3: { n: 1_000_000, repetitions: 5, warmups: 0 },
+};
+
+/** `deno task bench:smoke`: one of everything at a tiny size, so CI keeps the benchmark working. */
+export const SMOKE_PLAN: BenchPlan = {
+  mode: "smoke",
+  w1: [{ n: 10, repetitions: 1, warmups: 0 }],
+  w2Cli: [{ n: 10, repetitions: 1, warmups: 0 }],
+  w2InProcess: { n: 10, repetitions: 1, warmups: 0 },
+  w3: { n: 1_000, repetitions: 1, warmups: 0 },
+};
+
+/** "3 pairs (+1 warm-up)": how many times a size runs, for progress lines and notes. */
+export function describeRuns(size: SizeRuns): string {
+  const pairs = `${size.repetitions} pair${size.repetitions === 1 ? "" : "s"}`;
+  return size.warmups ? `${pairs} (+${size.warmups} warm-up)` : pairs;
+}

@@ -1,0 +1,37 @@
+/**
+ * W1: apply N small migrations to a fresh database file with the real CLI, against plain node:sqlite
+ * running the same SQL in one transaction. Whole-process timings.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type BenchContext, boundSpec, cliSpec, removeDatabase, smallMigrationsDir } from "./context.ts";
+import { measureProcess } from "./measure_process.ts";
+import { runPairs } from "./pairs.ts";
+import { describeRuns, type SizeRuns } from "./plan.ts";
+import type { PairedResult } from "./types.ts";
+
+/** Measures W1 at every size of the plan, smallest first. */
+export async function runW1(ctx: BenchContext, sizes: readonly SizeRuns[]): Promise<PairedResult[]> {
+  const results: PairedResult[] = [];
+  for (const size of sizes) {
+    ctx.progress(`W1: applying ${size.n} migrations, ${describeRuns(size)}`);
+    const dir = smallMigrationsDir(ctx, size.n);
+    const db = join(ctx.scratch, `w1-${size.n}.db`);
+    const scratchFile = join(ctx.scratch, "peak.txt");
+    const measured = await runPairs({
+      ours: () => measureProcess(cliSpec(ctx, ["--db", db, "--dir", dir]), scratchFile, ctx),
+      bound: () => measureProcess(boundSpec(ctx, "apply_sql.ts", [db, dir]), scratchFile, ctx),
+      reset: () => removeDatabase(db),
+    }, size);
+    results.push({
+      key: `w1-apply-${size.n}`,
+      workload: "W1",
+      label: `W1 apply N=${size.n.toLocaleString("en")}`,
+      n: size.n,
+      scope: "process",
+      ...measured,
+    });
+  }
+  return results;
+}

@@ -1,0 +1,117 @@
+/**
+ * The shapes of a benchmark run, as written to `bench/results/latest.json`.
+ *
+ * @module
+ */
+
+/** Median and range of a set of measurements. */
+export interface Summary {
+  /** The median (the mean of the two middle values for an even count). */
+  median: number;
+  /** The smallest value. */
+  min: number;
+  /** The largest value. */
+  max: number;
+}
+
+/** One timed run: wall time and, for whole processes, peak resident memory. */
+export interface Sample {
+  /** Wall time in milliseconds. */
+  ms: number;
+  /** Peak resident set size in KiB, or null when not measured (in-process runs). */
+  peakKb: number | null;
+}
+
+/** The measurements of one side (ours or the lower bound) of a workload. */
+export interface SideResult {
+  /** Every wall time, in milliseconds, in the order they ran. */
+  samplesMs: number[];
+  /** Summary of the wall times, in milliseconds. */
+  time: Summary;
+  /** Summary of peak resident memory in KiB, or null when not measured. */
+  peakKb: Summary | null;
+}
+
+/** One workload measured side by side with its lower bound. */
+export interface PairedResult {
+  /** Stable key naming workload and size, e.g. `w1-apply-1000`, used by the targets. */
+  key: string;
+  /** `W1`, `W2` or `W3`. */
+  workload: "W1" | "W2" | "W3";
+  /** What was run, for the table. */
+  label: string;
+  /** The size: migrations for W1 and W2, rows for W3. */
+  n: number;
+  /** `process` for whole-process timings of the CLI, `in-process` for library calls. */
+  scope: "process" | "in-process";
+  /** Measured pairs (warm-up runs excluded). */
+  repetitions: number;
+  /** Strata. */
+  ours: SideResult;
+  /** The lower bound: plain node:sqlite doing only the necessary work. */
+  bound: SideResult;
+  /** Ours divided by the bound, pair by pair. */
+  ratio: Summary;
+  /** Median peak memory of ours divided by the bound's, or null when not measured. */
+  memoryRatio: number | null;
+}
+
+/** A target of issue 5, checked against this run. */
+export interface TargetResult {
+  /** What is required, in words. */
+  description: string;
+  /** The measured value, or null when this run did not measure it (smoke mode). */
+  value: number | null;
+  /** The largest value that passes. */
+  limit: number;
+  /** `×` for a ratio, `ms` for a time. */
+  unit: "×" | "ms";
+  /** Whether the value is within the limit; `SKIP` when not measured. */
+  status: "PASS" | "FAIL" | "SKIP";
+}
+
+/** The machine a run happened on. */
+export interface Machine {
+  /** CPU model, from /proc/cpuinfo. */
+  cpu: string;
+  /** Logical cores. */
+  cores: number;
+  /** Total memory in MiB, or null when unknown. */
+  memoryMb: number | null;
+  /** Operating system and architecture. */
+  os: string;
+  /** Deno version. */
+  deno: string;
+  /** V8 version. */
+  v8: string;
+  /** SQLite version bundled with node:sqlite. */
+  sqlite: string;
+  /** How peak memory of a process is measured. */
+  memoryMethod: string;
+  /** The 1-, 5- and 15-minute load averages when the run started: other work competing for the cores. */
+  loadAverage: number[];
+}
+
+/** A whole benchmark run. */
+export interface BenchReport {
+  /** `full` (`deno task bench`) or `smoke` (`deno task bench:smoke`). */
+  mode: "full" | "smoke";
+  /** The command that reproduces the run. */
+  command: string;
+  /** The git commit measured, with `-dirty` when the working tree had changes. */
+  revision: string;
+  /** When the run started (ISO-8601). */
+  startedAt: string;
+  /** How long the whole run took, in seconds. */
+  durationS: number;
+  /** Where it ran. */
+  machine: Machine;
+  /** The `migrate` task's flags, used for ours and the bound alike. */
+  taskFlags: string[];
+  /** How to read the numbers (repetitions, warm-ups, what each bound does). */
+  notes: string[];
+  /** Every workload. */
+  results: PairedResult[];
+  /** The targets of issue 5. */
+  targets: TargetResult[];
+}

@@ -1,0 +1,105 @@
+/**
+ * The engine shape shared by the synchronous bindings (node:sqlite, @db/sqlite, better-sqlite3 and
+ * npm:libsql): one connection whose calls block. An adapter supplies a {@link SyncDriver}, the few
+ * calls that differ between bindings; transactions, the write lock and error wrapping are here once.
+ *
+ * @module
+ */
+import type { Row, RunResult, SqlConnection, SqlEngine, SqlParams, WriteTransaction } from "../engine.ts";
+
+/** What a synchronous binding provides to {@link SyncEngine}. */
+export interface SyncDriver {
+  /** Runs one or many statements. */
+  exec(sql: string): void;
+  /** Runs one statement and returns its rows as plain objects. */
+  query(sql: string, params: SqlParams): Row[];
+  /** Runs one statement and returns what it changed. */
+  run(sql: string, params: SqlParams): RunResult;
+  /** Whether the connection is inside a transaction. */
+  inTransaction(): boolean;
+  /** Runs one call of the toolkit, e.g. with the binding's read options set for its duration. */
+  call<T>(work: () => T): T;
+  /** The binding's error as the toolkit's `SqliteError`. */
+  error(error: unknown): unknown;
+}
+
+/** SQL over a driver, shared by the engine and its transactions (one connection). */
+class SyncConnection implements SqlConnection {
+  readonly #driver: SyncDriver;
+
+  constructor(driver: SyncDriver) {
+    this.#driver = driver;
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.settle(() => this.#driver.exec(sql));
+  }
+
+  query(sql: string, params: SqlParams): Promise<Row[]> {
+    return this.settle(() => this.#driver.query(sql, params));
+  }
+
+  run(sql: string, params: SqlParams): Promise<RunResult> {
+    return this.settle(() => this.#driver.run(sql, params));
+  }
+
+  /** Runs a blocking call and turns its result, or its error as a `SqliteError`, into a promise. */
+  protected settle<T>(work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(this.#driver.call(work));
+    } catch (error) {
+      return Promise.reject(this.#driver.error(error));
+    }
+  }
+}
+
+class SyncTransaction extends SyncConnection implements WriteTransaction {
+  readonly #driver: SyncDriver;
+
+  constructor(driver: SyncDriver) {
+    super(driver);
+    this.#driver = driver;
+  }
+
+  commit(): Promise<void> {
+    return this.exec("COMMIT");
+  }
+
+  rollback(): Promise<void> {
+    return this.settle(() => {
+      if (this.#driver.inTransaction()) this.#driver.exec("ROLLBACK");
+    });
+  }
+
+  isOpen(): Promise<boolean> {
+    return Promise.resolve(this.#driver.inTransaction());
+  }
+}
+
+/** The {@link SqlEngine} over a synchronous binding's connection, which the caller owns and closes. */
+export class SyncEngine extends SyncConnection implements SqlEngine {
+  /** Engine name used in messages. */
+  readonly name: string;
+  readonly #driver: SyncDriver;
+
+  /** Wraps a binding's connection through its driver. */
+  constructor(name: string, driver: SyncDriver) {
+    super(driver);
+    this.name = name;
+    this.#driver = driver;
+  }
+
+  /**
+   * Takes the write lock with `BEGIN IMMEDIATE` (not the bindings' `transaction()` helpers, which
+   * are synchronous and cannot span an `await`).
+   */
+  async beginWrite(): Promise<WriteTransaction> {
+    await this.exec("BEGIN IMMEDIATE");
+    return new SyncTransaction(this.#driver);
+  }
+
+  /** Whether the caller left a transaction open on this connection. */
+  inTransaction(): Promise<boolean> {
+    return Promise.resolve(this.#driver.inTransaction());
+  }
+}
