@@ -2,9 +2,9 @@
  * `deno task bench` and `deno task bench:smoke`: runs the benchmark of issue 5, prints a Markdown
  * table with the targets, and writes `latest.json` and the W1 chart `w1.svg`.
  *
- * Usage: `deno run -A bench/main.ts [--smoke] [--out DIR]`
- * (`-A`: Deno 2 reads /proc/cpuinfo only with all permissions, and spawning processes is all access
- * anyway; the CLI and the bounds it spawns get exactly the `migrate` task's flags)
+ * Usage: `deno task bench [--smoke] [--out DIR]` (the task's permissions: files, running processes —
+ * the CLI, the bounds, GNU time, git, cat — and load average and memory size; the CLI and the bounds
+ * it spawns get exactly the `migrate` task's flags)
  * (results go to bench/results/, or bench/results/smoke/ with --smoke, unless --out says otherwise).
  *
  * @module
