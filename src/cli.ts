@@ -192,14 +192,32 @@ export function commandHelp(name: string, command: CommandSpec): string {
     return [`--${flag}${spec.value ? ` ${spec.value}` : ""}`, spec.help];
   });
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  const invocation = name === "new"
+    ? `deno task ${usage(name, command)}`
+    : `deno task migrate ${usage(name, command)}`;
   return [
-    `Usage: deno task migrate ${usage(name, command)}`,
+    `Usage: ${invocation}`,
     "",
-    command.description,
+    wrap(command.description, 100),
     "",
     "Flags:",
     ...rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`),
   ].join("\n");
+}
+
+/** Text broken into lines of at most `width` characters, at spaces. */
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return [...lines, line].join("\n");
 }
 
 function errorReport(error: unknown, verbose: boolean, io: CliIo): string {
