@@ -15,6 +15,7 @@
  */
 export { MigrationManager } from "./src/manager.ts";
 export type {
+  BaselineResult,
   MigrateOptions,
   MigrateResult,
   MigrationManagerOptions,

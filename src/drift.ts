@@ -25,6 +25,18 @@ export interface ReplayOptions {
 /**
  * Applies migrations to a new in-memory database and returns it; the caller closes it.
  *
+ * @example See the schema migrations produce
+ * ```ts
+ * import { replayMigrations } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const memory = await replayMigrations([
+ *   { version: 1, description: "users", up: (db) => db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)") },
+ * ]);
+ * assert.equal(memory.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'users'").get()?.n, 1);
+ * memory.close();
+ * ```
+ *
  * @throws {MigrationError} when a migration fails on the empty database.
  * @throws {InvalidInputError} for a version above the newest migration.
  */

@@ -6,7 +6,21 @@
  * @module
  */
 
-/** Base class of every error the toolkit throws on purpose. */
+/**
+ * Base class of every error the toolkit throws on purpose.
+ *
+ * @example Tell the tool's refusals from bugs
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { MigrationManager, StrataError } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * const manager = new MigrationManager(db);
+ * await assert.rejects(manager.migrate({ targetVersion: 3 }), StrataError);
+ * db.close();
+ * ```
+ */
 export class StrataError extends Error {
   /** Creates the error; `cause` keeps the underlying error for `--verbose` and debuggers. */
   constructor(message: string, options?: { cause?: unknown }) {
@@ -22,6 +36,25 @@ export type Direction = "up" | "down";
  * A migration's `up()` or `down()` failed (or broke a rule checked after it, such as a foreign key).
  *
  * The migration was rolled back as a whole; `version`, `description` and `cause` say which one and why.
+ *
+ * @example Find out which migration failed and why
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { MigrationError, MigrationManager } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * const manager = new MigrationManager(db).registerMigrations([
+ *   { version: 1, description: "index users", up: (db) => db.exec("CREATE INDEX i ON users (email)") },
+ * ]);
+ * await assert.rejects(manager.migrate(), (error) => {
+ *   assert.ok(error instanceof MigrationError);
+ *   assert.equal(error.version, 1);
+ *   assert.match(String((error.cause as Error).message), /no such table/);
+ *   return true;
+ * });
+ * db.close();
+ * ```
  */
 export class MigrationError extends StrataError {
   /** Version of the migration that failed. */
@@ -46,7 +79,27 @@ export class MigrationError extends StrataError {
   }
 }
 
-/** The list of migrations is not valid: a bad, duplicate or missing version. Nothing was run. */
+/**
+ * The list of migrations is not valid: a bad, duplicate or missing version. Nothing was run.
+ *
+ * @example A gap in the versions
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { MigrationManager, MigrationSetError } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * const up = () => {};
+ * assert.throws(
+ *   () => new MigrationManager(db).registerMigrations([
+ *     { version: 1, description: "a", up },
+ *     { version: 3, description: "c", up },
+ *   ]),
+ *   (error) => error instanceof MigrationSetError && error.versions[0] === 2,
+ * );
+ * db.close();
+ * ```
+ */
 export class MigrationSetError extends StrataError {
   /** The versions at fault. */
   readonly versions: readonly number[];
@@ -58,7 +111,20 @@ export class MigrationSetError extends StrataError {
   }
 }
 
-/** A file in the migrations directory looks like a migration but cannot be used. */
+/**
+ * A file in the migrations directory looks like a migration but cannot be used.
+ *
+ * @example A misnamed file
+ * ```ts
+ * import { loadMigrations, MigrationFileError } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/1_users.sql`, "-- migrate:up\nCREATE TABLE users (id INTEGER);\n");
+ * await assert.rejects(loadMigrations(dir), (error) => error instanceof MigrationFileError && error.file.endsWith("1_users.sql"));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export class MigrationFileError extends StrataError {
   /** Path of the file at fault (or of the directory when it cannot be read). */
   readonly file: string;
@@ -70,7 +136,21 @@ export class MigrationFileError extends StrataError {
   }
 }
 
-/** An option, argument or flag has a value the toolkit cannot accept. */
+/**
+ * An option, argument or flag has a value the toolkit cannot accept.
+ *
+ * @example Rolling back more than was applied
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { InvalidInputError, MigrationManager } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * const manager = new MigrationManager(db);
+ * await assert.rejects(manager.rollback({ steps: 2 }), (error) => error instanceof InvalidInputError && error.input === "steps");
+ * db.close();
+ * ```
+ */
 export class InvalidInputError extends StrataError {
   /** Name of the option or flag at fault, such as `targetVersion` or `--steps`. */
   readonly input: string;
@@ -100,6 +180,20 @@ export type DatabaseStateReason =
 /**
  * The database is in a state the toolkit will not migrate from, such as a version no known migration
  * reaches, a corrupt recorded version, or an applied migration whose file changed. Nothing was written.
+ *
+ * @example A database migrated by newer code
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { DatabaseStateError, MigrationManager } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * const up = () => {};
+ * await new MigrationManager(db).registerMigrations([{ version: 1, description: "a", up }, { version: 2, description: "b", up }]).migrate();
+ * const older = new MigrationManager(db).registerMigrations([{ version: 1, description: "a", up }]);
+ * await assert.rejects(older.migrate(), (error) => error instanceof DatabaseStateError && error.reason === "future-version");
+ * db.close();
+ * ```
  */
 export class DatabaseStateError extends StrataError {
   /** What is wrong, as a stable code. */
@@ -122,6 +216,27 @@ export class DatabaseStateError extends StrataError {
  * A table rebuild or data migration could not be done as asked: the new definition, the copied rows,
  * an index, trigger or view, or a foreign key does not fit. The change was undone; `table` names the
  * table concerned.
+ *
+ * @example A rebuild that would drop an indexed column
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { MigrationError, MigrationManager, SchemaChangeError } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * const manager = new MigrationManager(db).registerMigrations([
+ *   { version: 1, description: "users", up: (db) => db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT); CREATE INDEX users_email ON users (email)") },
+ *   {
+ *     version: 2,
+ *     description: "drop email",
+ *     async up(db) {
+ *       await db.rebuildTable("users", { columns: { email: null } });
+ *     },
+ *   },
+ * ]);
+ * await assert.rejects(manager.migrate(), (error) => error instanceof MigrationError && error.cause instanceof SchemaChangeError);
+ * db.close();
+ * ```
  */
 export class SchemaChangeError extends StrataError {
   /** The table being changed. */

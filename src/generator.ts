@@ -54,6 +54,18 @@ export function slugify(description: string): string {
  * Writes the next migration file: number one above the highest existing (at least three digits),
  * name from the description. Creates the directory if needed; never overwrites a file.
  *
+ * @example Write a .sql migration
+ * ```ts
+ * import { createMigration } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const created = await createMigration("Add index on users.email", { dir, sql: true });
+ * assert.ok(created.path.endsWith("001_add_index_on_users_email.sql"));
+ * assert.equal(created.version, 1);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
  * @throws {InvalidInputError} for a description with no letters or digits.
  * @throws {MigrationFileError} when the directory holds a malformed migration file, or the file exists.
  */

@@ -37,6 +37,15 @@ export function formatProgress(progress: BatchProgress): string {
 
 /**
  * The summary of a batched data migration: `users: 12,345 of 100,000 rows changed in 1.20 s (10 batches)`.
+ *
+ * @example
+ * ```ts
+ * import { formatBatchSummary } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const line = formatBatchSummary({ table: "users", rowsVisited: 100_000, rowsChanged: 12_345, batches: 10, durationMs: 1200 });
+ * assert.match(line, /^users: 12,345 of 100,000 rows changed/);
+ * ```
  */
 export function formatBatchSummary(summary: BatchSummary): string {
   const batches = `${summary.batches} batch${summary.batches === 1 ? "" : "es"}`;

@@ -37,6 +37,19 @@ export interface ReferenceData {
  * Reads the rows of reference tables (countries, roles, …) so a baseline can recreate them. Values
  * are read as SQL literals, so types survive exactly (a REAL `1.0` stays REAL).
  *
+ * @example
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { readReferenceData } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * db.exec("CREATE TABLE roles (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO roles VALUES (1, 'admin')");
+ * const [roles] = await readReferenceData(db, ["roles"]);
+ * assert.deepEqual(roles.rows, [["1", "'admin'"]]);
+ * db.close();
+ * ```
+ *
  * @param db Usually the database the migrations were replayed on.
  * @throws {InvalidInputError} naming a table the database does not have.
  */
@@ -156,6 +169,19 @@ export interface ArchiveOptions {
 /**
  * Moves the migration files of versions 1 to `toVersion` into an archive folder (which the loader
  * does not read). Nothing is deleted, and nothing is moved if any file would overwrite another.
+ *
+ * @example
+ * ```ts
+ * import { archiveMigrations } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * for (const name of ["001_a.sql", "002_b.sql"]) await Deno.writeTextFile(`${dir}/${name}`, "-- migrate:up\n");
+ * const moved = await archiveMigrations(dir, 1);
+ * assert.deepEqual(moved.map((m) => m.version), [1]);
+ * assert.ok(moved[0].to.endsWith("archive/001_a.sql"));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  *
  * @returns The files moved, by version.
  * @throws {MigrationFileError} when a file of that name is already in the archive folder.
