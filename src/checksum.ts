@@ -17,20 +17,8 @@ const LF = 0x0a;
 
 /** The checksum of a migration's source, given as text or as the bytes of a UTF-8 file. */
 export function checksumOf(source: string | Uint8Array): string {
-  const bytes = typeof source === "string" ? utf8(source) : source;
+  const bytes = typeof source === "string" ? new TextEncoder().encode(source) : source;
   return `crc32:${crc32(normalize(bytes)).toString(16).padStart(8, "0")}`;
-}
-
-const encoder = new TextEncoder();
-let scratch = new Uint8Array(16 * 1024);
-
-/**
- * The UTF-8 bytes of a text, in a buffer reused from call to call: checksumming ten thousand files
- * then allocates nothing per file.
- */
-function utf8(text: string): Uint8Array {
-  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
-  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
 }
 
 /** Drops a UTF-8 byte-order mark and trailing newlines, and turns CRLF and lone CR into LF. */

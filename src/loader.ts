@@ -134,9 +134,9 @@ export function listMigrationFiles(path: string): { name: string; parsed: Migrat
 }
 
 function loadFile(file: string, parsed: MigrationFileName): Migration {
-  let source: string;
+  let bytes: Uint8Array;
   try {
-    source = Deno.readTextFileSync(file);
+    bytes = Deno.readFileSync(file);
   } catch (cause) {
     throw new MigrationFileError(`Cannot read migration file ${file}: ${(cause as Error).message}.`, file, {
       cause,
@@ -146,9 +146,10 @@ function loadFile(file: string, parsed: MigrationFileName): Migration {
     version: parsed.version,
     description: parsed.description,
     file,
-    checksum: checksumOf(source),
+    checksum: checksumOf(bytes),
   };
   if (parsed.kind === "ts") return deferred(base, () => importModule(base));
+  const source = new TextDecoder().decode(bytes);
   const baseline = source.replace(/^\uFEFF/, "").startsWith(BASELINE_MARKER);
   return { ...base, ...parseSqlMigration(source, file), ...(baseline ? { baseline } : {}) };
 }
