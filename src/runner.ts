@@ -5,8 +5,7 @@
  * history — another process may have migrated while this one waited — re-plans, and runs each
  * migration as a step with its own savepoint. A failing migration is rolled back alone, the ones
  * before it are committed, and the whole run pays for a single commit. A crash before that commit
- * leaves the database as it was before the run. One exception keeps large data migrations cheap and
- * durable: after a migration that changed many rows, the run commits and takes the lock again.
+ * leaves the database as it was before the run.
  *
  * Foreign-key enforcement, when on, is switched off for the run and replaced by a
  * `PRAGMA foreign_key_check` before each migration is kept: table rebuilds (drop and recreate a table)
@@ -137,11 +136,7 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
       const foreignKeyBaseline = checkForeignKeys ? await foreignKeyViolations(tx) : null;
       const steps: StepResult[] = [];
       let failure: unknown = null;
-      let latest = state;
-      let changesAtBegin = await totalChanges(tx);
-      const queue = [...plan];
-      while (queue.length > 0) {
-        const migration = queue.shift()!;
+      for (const migration of plan) {
         const step: StepContext = {
           tx,
           history: ctx.history,
@@ -159,22 +154,8 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
             tx = await beginWrite(ctx);
             await outside.finish(tx);
             steps.push(outside.step);
-            changesAtBegin = await totalChanges(tx);
           } else {
             steps.push(await runStep(step, migration, request.direction));
-          }
-          if (
-            !request.dryRun && queue.length > 0 && await totalChanges(tx) - changesAtBegin > CHECKPOINT_ROWS
-          ) {
-            // A large data migration: commit it now, so the migrations after it need not journal the
-            // pages it wrote in their savepoints, and a crash later keeps it. Under the new lock the
-            // history is read again: another process may have applied some of the rest meanwhile.
-            await tx.commit();
-            tx = await beginWrite(ctx);
-            latest = await ctx.readState(tx);
-            const done = (m: Migration) => latest.applied.has(m.version) === (request.direction === "up");
-            queue.splice(0, queue.length, ...queue.filter((m) => !done(m)));
-            changesAtBegin = await totalChanges(tx);
           }
         } catch (error) {
           failure = error;
@@ -188,7 +169,7 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
         return { steps, currentVersion: state.currentVersion };
       }
       const remaining = new Set(
-        [...latest.applied.values()].filter((e) => e.state === "applied").map((e) => e.version),
+        [...state.applied.values()].filter((e) => e.state === "applied").map((e) => e.version),
       );
       for (const step of steps) {
         if (request.direction === "up") remaining.add(step.version);
@@ -210,16 +191,6 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
       throw error;
     }
   });
-}
-
-/**
- * Rows a run may change before the migration that changed them is committed on its own: past this,
- * savepoint journaling of those pages costs more than a commit.
- */
-const CHECKPOINT_ROWS = 100_000;
-
-async function totalChanges(db: WriteTransaction): Promise<number> {
-  return Number((await db.query("SELECT total_changes() AS n", []))[0].n);
 }
 
 function notPreviewed(migration: Migration, direction: Direction): StepResult {
