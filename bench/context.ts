@@ -5,7 +5,9 @@
  * @module
  */
 import { join } from "node:path";
-import type { MemoryMethod, ProcessSpec } from "./measure_process.ts";
+import { measureProcess, type MemoryMethod, type ProcessSpec } from "./measure_process.ts";
+import { type PairMeasurement, runPairs } from "./pairs.ts";
+import type { SizeRuns } from "./plan.ts";
 import { repoPath } from "./task_flags.ts";
 import { smallMigrations, writeMigrations } from "./workloads.ts";
 
@@ -54,4 +56,23 @@ export async function removeDatabase(path: string): Promise<void> {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
+}
+
+/**
+ * Times applying a directory of migrations to a fresh file, the CLI against the `apply_sql.ts` bound,
+ * pair by pair (W1 and W3).
+ */
+export async function measureApply(
+  ctx: BenchContext,
+  name: string,
+  dir: string,
+  runs: SizeRuns,
+): Promise<PairMeasurement> {
+  const db = join(ctx.scratch, `${name}.db`);
+  const scratchFile = join(ctx.scratch, "peak.txt");
+  return await runPairs({
+    ours: () => measureProcess(cliSpec(ctx, ["--db", db, "--dir", dir]), scratchFile, ctx),
+    bound: () => measureProcess(boundSpec(ctx, "apply_sql.ts", [db, dir]), scratchFile, ctx),
+    reset: () => removeDatabase(db),
+  }, runs);
 }

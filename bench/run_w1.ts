@@ -4,10 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { type BenchContext, boundSpec, cliSpec, removeDatabase, smallMigrationsDir } from "./context.ts";
-import { measureProcess } from "./measure_process.ts";
-import { runPairs } from "./pairs.ts";
+import { type BenchContext, measureApply, smallMigrationsDir } from "./context.ts";
 import { describeRuns, type SizeRuns } from "./plan.ts";
 import type { PairedResult } from "./types.ts";
 
@@ -16,14 +13,7 @@ export async function runW1(ctx: BenchContext, sizes: readonly SizeRuns[]): Prom
   const results: PairedResult[] = [];
   for (const size of sizes) {
     ctx.progress(`W1: applying ${size.n} migrations, ${describeRuns(size)}`);
-    const dir = smallMigrationsDir(ctx, size.n);
-    const db = join(ctx.scratch, `w1-${size.n}.db`);
-    const scratchFile = join(ctx.scratch, "peak.txt");
-    const measured = await runPairs({
-      ours: () => measureProcess(cliSpec(ctx, ["--db", db, "--dir", dir]), scratchFile, ctx),
-      bound: () => measureProcess(boundSpec(ctx, "apply_sql.ts", [db, dir]), scratchFile, ctx),
-      reset: () => removeDatabase(db),
-    }, size);
+    const measured = await measureApply(ctx, `w1-${size.n}`, smallMigrationsDir(ctx, size.n), size);
     results.push({
       key: `w1-apply-${size.n}`,
       workload: "W1",

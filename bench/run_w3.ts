@@ -6,9 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type BenchContext, boundSpec, cliSpec, removeDatabase } from "./context.ts";
-import { measureProcess } from "./measure_process.ts";
-import { runPairs } from "./pairs.ts";
+import { type BenchContext, measureApply } from "./context.ts";
 import { describeRuns, type SizeRuns } from "./plan.ts";
 import type { PairedResult } from "./types.ts";
 import { dataMigrations, writeMigrations } from "./workloads.ts";
@@ -17,13 +15,7 @@ import { dataMigrations, writeMigrations } from "./workloads.ts";
 export async function runW3(ctx: BenchContext, size: SizeRuns): Promise<PairedResult> {
   ctx.progress(`W3: data migrations over ${size.n} rows, ${describeRuns(size)}`);
   const dir = writeMigrations(join(ctx.scratch, `w3-${size.n}`), dataMigrations(size.n));
-  const db = join(ctx.scratch, `w3-${size.n}.db`);
-  const scratchFile = join(ctx.scratch, "peak.txt");
-  const measured = await runPairs({
-    ours: () => measureProcess(cliSpec(ctx, ["--db", db, "--dir", dir]), scratchFile, ctx),
-    bound: () => measureProcess(boundSpec(ctx, "apply_sql.ts", [db, dir]), scratchFile, ctx),
-    reset: () => removeDatabase(db),
-  }, size);
+  const measured = await measureApply(ctx, `w3-${size.n}`, dir, size);
   return {
     key: `w3-data-${size.n}`,
     workload: "W3",

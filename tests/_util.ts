@@ -86,3 +86,16 @@ export async function runCli(
   const decoder = new TextDecoder();
   return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
 }
+
+/** Waits until a file exists (a child process's signal that it reached a point), for up to 5 s. */
+export async function waitForFile(path: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    try {
+      await Deno.stat(path);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  throw new Error(`${path} never appeared`);
+}

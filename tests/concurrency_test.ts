@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
+import { runCli, waitForFile, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 /** Migrations that record each time they run in `runs`, so a second run of any of them shows. */
 function recordingMigrations(count: number): Record<string, string> {
@@ -87,15 +87,3 @@ Deno.test("a process gives up with a clear error when the lock is held longer th
     });
   });
 });
-
-async function waitForFile(path: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      await Deno.stat(path);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-  throw new Error(`${path} never appeared`);
-}

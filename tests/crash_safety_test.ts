@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { repoPath, runCli, taskFlags, withDatabase, withTempDir, writeFiles } from "./_util.ts";
+import { repoPath, runCli, taskFlags, waitForFile, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 /** A migration inserting a million rows that writes `marker` when it starts. */
 const millionRows = (marker: string) =>
@@ -25,18 +25,6 @@ function spawnCli(args: string[]): Deno.ChildProcess {
     stdout: "null",
     stderr: "null",
   }).spawn();
-}
-
-async function waitForFile(path: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    try {
-      await Deno.stat(path);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-  throw new Error(`${path} never appeared`);
 }
 
 for (const delayMs of [0, 150, 400]) {
