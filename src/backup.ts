@@ -24,7 +24,7 @@ export async function databaseFile(engine: SqlEngine): Promise<string | null> {
 }
 
 /** The name of a backup: `app-v3-20261124T104217123Z.db` for `app.db` at version 3. */
-export function backupName(databaseFile: string, version: number, at: Date): string {
+function backupName(databaseFile: string, version: number, at: Date): string {
   const extension = extname(databaseFile);
   const stem = basename(databaseFile, extension);
   const stamp = at.toISOString().replace(/[-:.]/g, "");

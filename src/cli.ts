@@ -96,7 +96,7 @@ function commandIndex(argv: readonly string[]): number {
 }
 
 /** The exit code for an error. */
-export function exitCodeOf(error: unknown): number {
+function exitCodeOf(error: unknown): number {
   if (error instanceof InvalidInputError) return EXIT.usage;
   if (error instanceof DatabaseStateError && error.reason === "drift") return EXIT.drift;
   if (
@@ -169,7 +169,7 @@ function usage(name: string, command: CommandSpec): string {
 }
 
 /** The tool's help, listing every command. */
-export function toolHelp(): string {
+function toolHelp(): string {
   const width = Math.max(...Object.entries(COMMANDS).map(([name, spec]) => usage(name, spec).length)) + 2;
   return [
     "strata: versioned SQLite migrations.",
@@ -186,7 +186,7 @@ export function toolHelp(): string {
 }
 
 /** One command's help: usage, what it does, and each flag. */
-export function commandHelp(name: string, command: CommandSpec): string {
+function commandHelp(name: string, command: CommandSpec): string {
   const rows = command.flags.map((flag) => {
     const spec = FLAGS[flag];
     return [`--${flag}${spec.value ? ` ${spec.value}` : ""}`, spec.help];

@@ -12,7 +12,7 @@ import { DEFAULT_BUSY_TIMEOUT_MS, MigrationManager } from "./manager.ts";
 import type { Terminal } from "./report.ts";
 
 /** The database used when neither `--db` nor `DATABASE_URL` names one. */
-export const DEFAULT_DATABASE = "data/app.db";
+const DEFAULT_DATABASE = "data/app.db";
 
 /** Every flag the CLI knows. */
 export type FlagName =
@@ -140,7 +140,7 @@ export function parseWholeNumber(raw: string, name: string, min: number): number
 }
 
 /** The `--db` target, else `DATABASE_URL`, else the default file. */
-export function databaseTarget(c: CommandContext): string {
+function databaseTarget(c: CommandContext): string {
   const flag = c.flags.db as string | undefined;
   const given = flag ?? c.env("DATABASE_URL") ?? DEFAULT_DATABASE;
   if (given.trim() === "") {

@@ -218,7 +218,7 @@ async function migrationList(
  *
  * @throws {InvalidInputError} for another URL scheme.
  */
-export function databasePath(target: string | URL): string {
+function databasePath(target: string | URL): string {
   const text = target instanceof URL ? target.href : target;
   if (text === ":memory:") return text;
   if (text.startsWith("file:")) return fromFileUrl(text);

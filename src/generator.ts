@@ -99,7 +99,7 @@ export async function createMigration(
  * The specifier a new migration imports the module's types from: a relative path when this module
  * runs from files on disk, its URL when it runs from a URL.
  */
-export function typesSpecifier(dir: string): string {
+function typesSpecifier(dir: string): string {
   const modUrl = new URL("../mod.ts", import.meta.url);
   if (modUrl.protocol !== "file:") return modUrl.href;
   const path = relative(dir, fromFileUrl(modUrl)).replaceAll("\\", "/");

@@ -20,7 +20,7 @@ import type { Executor } from "./executor.ts";
 import type { DeferredMigration, Migration } from "./migration.ts";
 
 /** A migration file name: at least three digits, an underscore, words joined by underscores. */
-export const MIGRATION_FILE_NAME: RegExp = /^(\d{3,})_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)\.(ts|sql)$/;
+const MIGRATION_FILE_NAME: RegExp = /^(\d{3,})_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)\.(ts|sql)$/;
 
 /**
  * The first line of a baseline migration written by `squash`: it replaces the migrations up to its
@@ -42,7 +42,7 @@ export interface MigrationFileName {
  * Parses a file name in the migrations directory: the migration it names, `null` for a file the
  * loader leaves alone, or a {@link MigrationFileError} for a name that looks like a migration but is not one.
  */
-export function parseMigrationFileName(name: string, dir: string): MigrationFileName | null {
+function parseMigrationFileName(name: string, dir: string): MigrationFileName | null {
   if (name.startsWith(".") || name.startsWith("_")) return null;
   const match = MIGRATION_FILE_NAME.exec(name);
   if (!match) {

@@ -91,7 +91,7 @@ export interface DeferredMigration extends Migration {
 }
 
 /** Whether a migration loads its code on first use. */
-export function isDeferred(m: Migration): m is DeferredMigration {
+function isDeferred(m: Migration): m is DeferredMigration {
   return typeof (m as Partial<DeferredMigration>).resolve === "function";
 }
 

@@ -62,7 +62,7 @@ export interface RunOutcome {
 }
 
 /** Runs `work` with foreign-key enforcement off, turning it back on afterwards if it was on. */
-export async function withForeignKeysDeferred<T>(
+async function withForeignKeysDeferred<T>(
   engine: SqlEngine,
   work: (checkForeignKeys: boolean) => Promise<T>,
 ): Promise<T> {

@@ -242,7 +242,7 @@ async function assertNoNewForeignKeyViolations(
 }
 
 /** Wraps a failure of `up()`/`down()` into a {@link MigrationError} that names the migration. */
-export function migrationFailure(migration: Migration, direction: Direction, cause: unknown): MigrationError {
+function migrationFailure(migration: Migration, direction: Direction, cause: unknown): MigrationError {
   const verb = direction === "up" ? "failed" : "failed to roll back";
   return new MigrationError(
     `Migration ${label(migration)} ${verb}${where(migration)}: ${reasonOf(cause)}. ` +
