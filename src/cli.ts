@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "./args.ts";
 import { type CommandContext, type CommandSpec, type FlagName, FLAGS } from "./cli_flags.ts";
 import { COMMANDS } from "./commands.ts";
 import { DatabaseStateError, InvalidInputError, MigrationError, StrataError } from "./errors.ts";
@@ -108,59 +108,35 @@ function exitCodeOf(error: unknown): number {
   return EXIT.error;
 }
 
+/** The flags and positionals of `argv` for `command`, or an error naming the argument at fault. */
 function parse(
   name: string,
   command: CommandSpec,
   argv: string[],
 ): Pick<CommandContext, "flags" | "positionals"> {
-  const options = Object.fromEntries(command.flags.map((flag) => [flag, { type: FLAGS[flag].type }]));
-  try {
-    const args = attachNegativeValues(argv);
-    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
-    if (positionals.length > command.positionals.length) {
-      const extra = positionals[command.positionals.length];
-      throw new InvalidInputError(
-        `Unexpected argument "${extra}" for "${name}". Usage: ${usage(name, command)}`,
-        extra,
-      );
-    }
-    return { flags: values as CommandContext["flags"], positionals };
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    const flag = /'(-[^' ]*)/.exec(message)?.[1] ?? "";
-    const flagName = flag.replace(/^-+/, "").split("=")[0];
-    const problem = !flag
-      ? message
-      : flagName in FLAGS && command.flags.includes(flagName as FlagName)
-      ? (/does not take/.test(message) ? `${flag} takes no value` : `${flag} needs a value`)
-      : flagName in FLAGS
-      ? `${flag} does not apply to "${name}"`
-      : `unknown flag ${flag}`;
+  const parsed = parseArgs(argv, { known: FLAGS, accepted: command.flags });
+  if ("kind" in parsed) {
+    const { kind, flag } = parsed;
+    const problem = {
+      unknown: `unknown flag ${flag}`,
+      "not-accepted": `${flag} does not apply to "${name}"`,
+      "missing-value": `${flag} needs a value`,
+      "unexpected-value": `${flag} takes no value`,
+    }[kind];
     throw new InvalidInputError(
       `Invalid arguments for "${name}": ${problem}. Run "${name} --help" for its flags.`,
-      flag || name,
+      flag,
     );
   }
-}
-
-/**
- * `--steps -1` as `--steps=-1`: parseArgs would take `-1` for a flag and report "--steps needs a
- * value", hiding the value that is really at fault.
- */
-function attachNegativeValues(argv: readonly string[]): string[] {
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const flag = FLAGS[argv[i].replace(/^--/, "") as FlagName];
-    const next = argv[i + 1];
-    if (argv[i].startsWith("--") && flag?.type === "string" && next !== undefined && /^-\d/.test(next)) {
-      args.push(`${argv[i]}=${next}`);
-      i++;
-    } else {
-      args.push(argv[i]);
-    }
+  const repeats = command.positionals.at(-1)?.name.endsWith("...") ?? false;
+  if (!repeats && parsed.positionals.length > command.positionals.length) {
+    const extra = parsed.positionals[command.positionals.length];
+    throw new InvalidInputError(
+      `Unexpected argument "${extra}" for "${name}". Usage: ${usage(name, command)}`,
+      extra,
+    );
   }
-  return args;
+  return parsed;
 }
 
 function usage(name: string, command: CommandSpec): string {
