@@ -144,6 +144,28 @@ Deno.test("the `migrate accept` command that the edited-migration error recommen
   });
 });
 
+// Was: `accept 1 2` failed with 'Unexpected argument "2"' although its usage says [VERSION...].
+Deno.test("`migrate accept` takes several versions and accepts only those", async () => {
+  await withTempDir(async (dir) => {
+    const sql = (table: string, columns: string) => `-- migrate:up\nCREATE TABLE ${table} (${columns});\n`;
+    const migrations = await writeFiles(join(dir, "m"), {
+      "001_a.sql": sql("a", "x"),
+      "002_b.sql": sql("b", "x"),
+      "003_c.sql": sql("c", "x"),
+    });
+    const db = join(dir, "app.db");
+    assert.equal((await runCli(["--db", db, "--dir", migrations])).code, 0);
+    for (const [name, table] of [["001_a.sql", "a"], ["002_b.sql", "b"], ["003_c.sql", "c"]]) {
+      await Deno.writeTextFile(join(migrations, name), sql(table, "x, y"));
+    }
+    const accept = await runCli(["accept", "1", "3", "--db", db, "--dir", migrations, "--json"]);
+    assert.equal(accept.code, 0, accept.stderr);
+    const refused = await runCli(["--db", db, "--dir", migrations]);
+    assert.equal(refused.code, 5);
+    assert.match(refused.stderr, /edited since they ran: 2 \(002_b\.sql\)\./);
+  });
+});
+
 // Was bug 6: `rollback --steps -1` says "--steps needs a value" although a value was given; the message
 // should name the value at fault like `--steps 0` does ("must be a whole number of 1 or more; got ...").
 Deno.test("`rollback --steps -1` names the value at fault", async () => {
