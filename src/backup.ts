@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { basename, dirname, extname, join } from "node:path";
 import type { SqlEngine } from "./engine.ts";
 import { InvalidInputError } from "./errors.ts";
-import { exists } from "./paths.ts";
+import { basename, dirname, exists, extname, join } from "./paths.ts";
 
 /** Where and how to back up, as given by the caller. */
 export interface BackupOptions {

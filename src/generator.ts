@@ -3,10 +3,9 @@
  *
  * @module
  */
-import { join, relative } from "node:path";
 import { InvalidInputError, MigrationFileError } from "./errors.ts";
 import { directoryPath, listMigrationFiles } from "./loader.ts";
-import { fromFileUrl } from "./paths.ts";
+import { fromFileUrl, join, relative } from "./paths.ts";
 
 /** Options of {@link createMigration}. */
 export interface CreateMigrationOptions {

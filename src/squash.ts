@@ -9,11 +9,10 @@
  *
  * @module
  */
-import { join, relative } from "node:path";
 import { replayMigrations } from "./drift.ts";
 import { InvalidInputError, MigrationFileError } from "./errors.ts";
 import { BASELINE_MARKER, listMigrationFiles, loadMigrations, parseSqlMigration } from "./loader.ts";
-import { exists } from "./paths.ts";
+import { exists, join, relative } from "./paths.ts";
 import { formatVersion } from "./report.ts";
 import { type DatabaseSchema, readSchema } from "./schema.ts";
 import { diffSchemas } from "./schema_diff.ts";

@@ -14,8 +14,7 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import type { Row, SqlParams, SqlValue } from "../engine.ts";
+import type { Row, SqlParams } from "../engine.ts";
 import { toSqliteError } from "./result_codes.ts";
 import { type SyncDriver, SyncEngine } from "./sync_engine.ts";
 import { bareNamed, bindValue, isPositional, toRow } from "./values.ts";
@@ -51,14 +50,14 @@ export function isBetterSqliteDatabase(value: unknown): value is BetterSqliteDat
     typeof db.exec === "function" && typeof db.pragma === "function" && "inTransaction" in db;
 }
 
-/** A value as these engines bind it: INTEGERs as bigints, BLOBs as Buffers (better-sqlite3 wants them). */
-function bind(value: SqlValue): unknown {
-  return value instanceof Uint8Array && !(value instanceof Buffer) ? Buffer.from(value) : bindValue(value);
-}
-
-/** The one argument to pass: an array of positional values or an object of bare names. */
+/**
+ * The one argument to pass: an array of positional values or an object of bare names. A BLOB goes as
+ * the plain `Uint8Array` it is, no `Buffer` needed (nor `node:buffer`, which costs every start-up):
+ * better-sqlite3 binds whatever `node::Buffer::HasInstance()` accepts, any `Uint8Array`, and
+ * npm:libsql binds a `Uint8Array` as it does a `Buffer`.
+ */
 function bindAll(params: SqlParams): unknown {
-  return isPositional(params) ? params.map(bind) : bareNamed(params, bind);
+  return isPositional(params) ? params.map(bindValue) : bareNamed(params);
 }
 
 /** The driver of a better-sqlite3-compatible `Database`. */
