@@ -7,7 +7,7 @@ import { backup, type DatabaseSync, type SQLInputValue, type StatementSync } fro
 import type { SqlParams } from "../engine.ts";
 import { toSqliteError } from "./result_codes.ts";
 import { type SyncDriver, SyncEngine } from "./sync_engine.ts";
-import { bindValue, exactInteger, isPositional, toRow } from "./values.ts";
+import { bindValue, exactInteger, isPositional, rowOf } from "./values.ts";
 
 /** Whether a value has the shape of a `node:sqlite` `DatabaseSync`. */
 export function isNodeSqliteDatabase(value: unknown): value is DatabaseSync {
@@ -29,8 +29,10 @@ function bindAll(params: SqlParams): SQLInputValue[] {
 const STATEMENT_CACHE_SIZE = 64;
 
 /**
- * Prepares statements that read integers exactly and rows as objects, whatever the options the
- * caller opened the database with (`readBigInts`, `returnArrays`), reusing the most recent ones.
+ * Prepares statements that read integers exactly and rows as arrays, whatever the options the caller
+ * opened the database with (`readBigInts`, `returnArrays`), reusing the most recent ones. Rows are
+ * made objects from the arrays: for the thousand rows of a history, three to six times faster in a
+ * fresh process than node:sqlite's objects converted value by value.
  * node:sqlite frees a statement only when it is garbage-collected, and SQLite revisits every live
  * statement on each schema change: preparing the history INSERT afresh for each of 10,000
  * migrations made the run half again slower and three times larger.
@@ -45,7 +47,7 @@ function statementCache(db: DatabaseSync): (sql: string) => StatementSync {
       statement = db.prepare(sql);
       statement.setReadBigInts(true);
       // Present at run time, missing from Deno's types of node:sqlite.
-      (statement as StatementSync & { setReturnArrays?(enabled: boolean): void }).setReturnArrays?.(false);
+      (statement as StatementSync & { setReturnArrays?(enabled: boolean): void }).setReturnArrays?.(true);
       if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
     }
     cache.set(sql, statement);
@@ -58,7 +60,13 @@ function nodeSqliteDriver(db: DatabaseSync): SyncDriver {
   const prepare = statementCache(db);
   return {
     exec: (sql) => db.exec(sql),
-    query: (sql, params) => prepare(sql).all(...bindAll(params)).map((row) => toRow(row)),
+    query: (sql, params) => {
+      const statement = prepare(sql);
+      const rows = statement.all(...bindAll(params)) as unknown as unknown[][];
+      if (rows.length === 0) return [];
+      const names = statement.columns().map((column) => column.name);
+      return rows.map((values) => rowOf(names, values));
+    },
     run: (sql, params) => {
       const result = prepare(sql).run(...bindAll(params));
       return {
