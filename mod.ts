@@ -48,7 +48,7 @@ export type {
   LibsqlStatement,
   LibsqlTransaction,
 } from "./src/engines/libsql_client.ts";
-export { loadMigrations } from "./src/loader.ts";
+export { loadMigrations, type LoadOptions } from "./src/loader.ts";
 export { openDatabase } from "./src/database.ts";
 export type { OpenDatabaseOptions, OpenedDatabase, RemoteDatabaseUrl } from "./src/database.ts";
 export { createMigration } from "./src/generator.ts";

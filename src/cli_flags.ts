@@ -5,7 +5,7 @@
  * @module
  */
 import type { SqlEngine } from "./engine.ts";
-import { openEngine } from "./database.ts";
+import { migrationCacheFile, openEngine } from "./database.ts";
 import { InvalidInputError } from "./errors.ts";
 import { loadMigrations } from "./loader.ts";
 import { DEFAULT_BUSY_TIMEOUT_MS, MigrationManager } from "./manager.ts";
@@ -164,14 +164,25 @@ export interface OpenTarget {
   close(): Promise<void>;
 }
 
-/**
- * Loads the migrations, then opens the database (creating a missing file only when `create`;
- * otherwise it is read as an empty database, so nothing is written).
- */
-async function open(c: CommandContext, options: { create: boolean }): Promise<OpenTarget> {
+/** How a command opens its database. */
+export interface TargetOptions {
+  /** Create a missing database file; otherwise it is read as an empty database, so nothing is written. */
+  create: boolean;
+  /**
+   * Take what the file cache knows of unchanged migration files instead of reading them: for the
+   * commands every start-up runs (`up`, `status`, `rollback`). The others read every file.
+   */
+  cached?: boolean;
+}
+
+/** Loads the migrations, then opens the database. */
+async function open(c: CommandContext, options: TargetOptions): Promise<OpenTarget> {
   const busyTimeoutMs = wholeNumber(c, "busy-timeout", 0) ?? DEFAULT_BUSY_TIMEOUT_MS;
-  const migrations = await loadMigrations(c.flags.dir as string | undefined ?? "./migrations");
-  const opened = await openEngine(databaseTarget(c), { busyTimeoutMs, create: options.create });
+  const target = databaseTarget(c);
+  const migrations = await loadMigrations(c.flags.dir as string | undefined ?? "./migrations", {
+    cacheFile: options.cached ? migrationCacheFile(target) : undefined,
+  });
+  const opened = await openEngine(target, { busyTimeoutMs, create: options.create });
   try {
     const manager = new MigrationManager(opened.engine, {
       busyTimeoutMs,
@@ -187,7 +198,7 @@ async function open(c: CommandContext, options: { create: boolean }): Promise<Op
 /** Runs `work` with the command's database open, closing it afterwards. */
 export async function withTarget<T>(
   c: CommandContext,
-  options: { create: boolean },
+  options: TargetOptions,
   work: (target: OpenTarget) => Promise<T>,
 ): Promise<T> {
   const target = await open(c, options);

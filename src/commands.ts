@@ -133,7 +133,7 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
   const dryRun = c.flags["dry-run"] === true;
   const backupDir = c.flags["backup-dir"] as string | undefined;
   const backup = c.flags.backup === true || backupDir !== undefined ? { dir: backupDir } : false;
-  await withTarget(c, { create: command === "migrate" && !dryRun }, async (target) => {
+  await withTarget(c, { create: command === "migrate" && !dryRun, cached: true }, async (target) => {
     if (command === "rollback" && !target.exists) {
       throw new InvalidInputError(`There is no database at ${target.path} to roll back.`, "--db");
     }
@@ -162,7 +162,7 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
 }
 
 async function runStatus(c: CommandContext): Promise<number> {
-  return await withTarget(c, { create: false }, async (target) => {
+  return await withTarget(c, { create: false, cached: true }, async (target) => {
     const status = await target.manager.getStatus();
     print(
       c,

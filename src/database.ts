@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import type { SqlEngine } from "./engine.ts";
 import { type LibsqlClient, LibsqlClientEngine } from "./engines/libsql_client.ts";
 import { NodeSqliteEngine } from "./engines/node_sqlite.ts";
 import { InvalidInputError } from "./errors.ts";
+import { cacheFileOf } from "./file_cache.ts";
 import { loadMigrations } from "./loader.ts";
-import { exists, fromFileUrl } from "./paths.ts";
+import { dirname, exists, fromFileUrl, resolve } from "./paths.ts";
 import { DEFAULT_BUSY_TIMEOUT_MS, MigrationManager, type MigrationManagerOptions } from "./manager.ts";
 import type { Migration, MigrationInput } from "./migration.ts";
 
@@ -77,7 +77,7 @@ export async function openDatabase<T extends string | URL>(
   target: T,
   options: OpenDatabaseOptions = {},
 ): Promise<OpenedDatabase<T>> {
-  const migrations = await migrationList(options.migrations ?? "./migrations");
+  const migrations = await migrationList(options.migrations ?? "./migrations", target);
   const db = isRemoteTarget(target)
     ? await createLibsqlClient(String(target), { authToken: options.authToken })
     : openFile(databasePath(target), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
@@ -206,10 +206,22 @@ function withoutCredentials(url: string): string {
 
 async function migrationList(
   source: readonly MigrationInput[] | string | URL,
+  target: string | URL,
 ): Promise<readonly MigrationInput[]> {
   return typeof source === "string" || source instanceof URL
-    ? await loadMigrations(source) as Migration[]
+    ? await loadMigrations(source, { cacheFile: migrationCacheFile(target) }) as Migration[]
     : source;
+}
+
+/**
+ * Where the loader may cache what it read from the migration files of a target (see
+ * `file_cache.ts`): next to a database file that exists, so a first run on a new database leaves
+ * no other file behind; none for an in-memory database or a server.
+ */
+export function migrationCacheFile(target: string | URL): string | undefined {
+  if (isRemoteTarget(target)) return undefined;
+  const path = databasePath(target);
+  return path !== ":memory:" && exists(path) ? cacheFileOf(path) : undefined;
 }
 
 /**

@@ -1,0 +1,98 @@
+/**
+ * The file cache: what the loader learned from each migration file (its checksum, whether it is a
+ * baseline), keyed by the file's size, modification and change times and inode, so a start-up with
+ * unchanged files stats them instead of reading them. Reading a thousand files costs Deno about 8 ms
+ * (each read checks permissions), stating them about 2.5 ms, and the listing itself is skipped while
+ * the directory's own times are unchanged.
+ *
+ * It lives next to the database (`app.db-strata-cache`), where SQLite already writes its journals, as
+ * JSON. It is only a cache: unreadable, of another format or of another directory, it is ignored and
+ * rewritten; a failed write is ignored. A file is only remembered once its times are more than
+ * {@link SETTLE_MS} in the past, so an edit made in the same clock tick as the read that was cached
+ * (same size, same times) cannot hide behind the old checksum; a change of content always moves the
+ * change time (`ctime`), which no tool can set back.
+ *
+ * @module
+ */
+
+/** How old a file's times must be before its facts are remembered. */
+const SETTLE_MS = 2_000;
+
+/** The cache format; a file of another format is ignored. */
+const FORMAT = 2;
+
+/** What the loader remembers of one file. */
+export interface CachedFile {
+  /** The file's name in the directory. */
+  name: string;
+  /** Size, times and inode when the file was read; see {@link signatureOf}. */
+  signature: string;
+  /** Checksum of its content. */
+  checksum: string;
+  /** Whether it is a baseline written by `squash`. */
+  baseline: boolean;
+}
+
+/** The cache of one migrations directory. */
+export interface FileCache {
+  /** The directory's signature when every migration file in it was remembered, else null. */
+  dirSignature: string | null;
+  /** The files remembered, in the order the loader met them. */
+  files: CachedFile[];
+}
+
+/** A file as stored: [name, signature, checksum, 1 for a baseline else 0]. */
+type StoredFile = [string, string, string, 0 | 1];
+
+/** A file's identity for the cache: size, modification and change times, inode. */
+export function signatureOf(info: Deno.FileInfo): string {
+  return `${info.size}:${info.mtime?.getTime()}:${info.ctime?.getTime()}:${info.ino}`;
+}
+
+/** Whether a file's times are old enough for its facts to be remembered (see the module notes). */
+export function isSettled(info: Deno.FileInfo, now: number = Date.now()): boolean {
+  const newest = Math.max(info.mtime?.getTime() ?? Infinity, info.ctime?.getTime() ?? Infinity);
+  return newest < now - SETTLE_MS;
+}
+
+/** The name of the cache file of a database file. */
+export function cacheFileOf(databaseFile: string): string {
+  return `${databaseFile}-strata-cache`;
+}
+
+/** Reads the cache of `dir`; null when there is none, or it is of another directory or unreadable. */
+export function readFileCache(cacheFile: string, dir: string): FileCache | null {
+  try {
+    const stored = JSON.parse(Deno.readTextFileSync(cacheFile));
+    if (stored?.format !== FORMAT || stored.dir !== dir || !Array.isArray(stored.files)) return null;
+    const files = (stored.files as StoredFile[]).map(([name, signature, checksum, baseline]) => ({
+      name,
+      signature,
+      checksum,
+      baseline: baseline === 1,
+    }));
+    return { dirSignature: typeof stored.dirSignature === "string" ? stored.dirSignature : null, files };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes the cache of `dir` by replacing the file in one rename, so a concurrent reader sees the old
+ * or the new cache, never a part. Failures are ignored: a read-only directory only means no cache.
+ */
+export function writeFileCache(cacheFile: string, dir: string, cache: FileCache): void {
+  const files = cache.files.map((f): StoredFile => [f.name, f.signature, f.checksum, f.baseline ? 1 : 0]);
+  const text = JSON.stringify({ format: FORMAT, dir, dirSignature: cache.dirSignature, files });
+  const temporary = `${cacheFile}.${Deno.pid}.tmp`;
+  try {
+    Deno.writeTextFileSync(temporary, text);
+    Deno.renameSync(temporary, cacheFile);
+  } catch {
+    try {
+      Deno.removeSync(temporary);
+    } catch {
+      // Never written: nothing to remove.
+    }
+  }
+}
