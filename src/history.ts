@@ -116,6 +116,24 @@ export class HistoryStore {
     return { exists: true, applied, lastRun, legacy };
   }
 
+  /**
+   * Whether the history records exactly these migrations as applied, with these names and checksums,
+   * and nothing else. Compared as one JSON value built by SQLite, so a start-up with nothing to do
+   * costs one row instead of an object per applied migration. False when the table is missing or
+   * anything differs; the caller then reads the history in full.
+   */
+  async recordsExactly(
+    db: SqlConnection,
+    expected: readonly { version: number; name: string; checksum: string | null }[],
+  ): Promise<boolean> {
+    const sql =
+      `SELECT json_group_array(json_array(version, name, checksum, state) ORDER BY version) AS history
+      FROM "${this.#table}"`;
+    const rows = await db.query(sql, []).catch(() => []);
+    const wanted = JSON.stringify(expected.map((m) => [m.version, m.name, m.checksum, "applied"]));
+    return rows[0]?.history === wanted;
+  }
+
   /** Creates the history tables if missing. Call inside the run's write transaction. */
   async ensureTables(db: SqlConnection): Promise<void> {
     await db.exec(`

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { backupDatabase, databaseFile } from "./backup.ts";
-import { isBusyError, type SqlConnection, type SqlEngine } from "./engine.ts";
+import { isBusyError, type SqlConnection, type SqlEngine, type WriteTransaction } from "./engine.ts";
 import { DatabaseStateError, InvalidInputError, StrataError } from "./errors.ts";
 import { type DatabaseInput, toEngine } from "./engines/detect.ts";
 import { DEFAULT_HISTORY_TABLE, HistoryStore } from "./history.ts";
@@ -28,14 +27,8 @@ import {
   planRollback,
   stateProblems,
 } from "./planner.ts";
-import {
-  executeRun,
-  inWriteTransaction,
-  type RunContext,
-  type RunOutcome,
-  type RunRequest,
-} from "./runner.ts";
-import { appliedEntry, type StepResult } from "./step.ts";
+import type { RunContext, RunOutcome, RunRequest } from "./runner.ts";
+import type { StepResult } from "./step.ts";
 
 /** Options of a {@link MigrationManager}. */
 export interface MigrationManagerOptions {
@@ -273,7 +266,7 @@ export class MigrationManager {
    */
   async acceptChanges(versions?: readonly number[]): Promise<number[]> {
     return await this.#session(() =>
-      inWriteTransaction(this.#runContext(), async (tx) => {
+      this.#inWriteTransaction(async (tx) => {
         const state = await this.#readState(tx);
         const changed = this.#known.filter((m) => {
           const entry = state.applied.get(m.version);
@@ -326,12 +319,13 @@ export class MigrationManager {
       );
     }
     const adopted = await this.#session(() =>
-      inWriteTransaction(this.#runContext(), async (tx) => {
+      this.#inWriteTransaction(async (tx) => {
         const state = await this.#readState(tx);
         if (state.applied.size > 0) throw alreadyMigrated(state.currentVersion);
         const now = isoNow();
         const migrations = this.#known.filter((m) => m.version <= version);
         await this.#history.ensureTables(tx);
+        const { appliedEntry } = await import("./step.ts");
         for (const m of migrations) await this.#history.record(tx, appliedEntry(m, now, null, "applied"));
         await this.#history.logRun(
           tx,
@@ -353,7 +347,7 @@ export class MigrationManager {
    */
   async resolveStarted(version: number, outcome: "applied" | "pending"): Promise<void> {
     await this.#session(() =>
-      inWriteTransaction(this.#runContext(), async (tx) => {
+      this.#inWriteTransaction(async (tx) => {
         const entry = (await this.#readState(tx)).applied.get(version);
         if (!entry || entry.state === "applied") {
           throw new InvalidInputError(
@@ -371,11 +365,14 @@ export class MigrationManager {
 
   /** The shared part of migrate and rollback: cheap check, backup, locked run, retries. */
   async #run(
-    options: RunOptions,
+    options: RunOptions & { targetVersion?: number },
     request: RunRequest,
   ): Promise<RunOutcome & { backup?: string; dryRun: boolean }> {
     const dryRun = options.dryRun ?? false;
     return await this.#session(async () => {
+      if (request.direction === "up" && options.targetVersion === undefined && await this.#upToDate()) {
+        return { steps: [], currentVersion: this.#known.at(-1)?.version ?? 0, dryRun };
+      }
       for (;;) {
         try {
           const state = await this.#readChecked(this.#engine);
@@ -383,12 +380,13 @@ export class MigrationManager {
           request.check?.(plan);
           if (plan.length === 0) return { steps: [], currentVersion: state.currentVersion, dryRun };
           const backup = options.backup && !dryRun
-            ? await backupDatabase(
+            ? await (await import("./backup.ts")).backupDatabase(
               this.#engine,
               state.currentVersion,
               options.backup === true ? {} : options.backup,
             )
             : undefined;
+          const { executeRun } = await import("./runner.ts");
           const outcome = await executeRun(this.#runContext(), { ...request, dryRun });
           return { ...outcome, dryRun, ...(backup ? { backup } : {}) };
         } catch (error) {
@@ -397,6 +395,29 @@ export class MigrationManager {
         }
       }
     });
+  }
+
+  /**
+   * Whether the history records exactly the known migrations, each applied, under its present name
+   * and checksum: then nothing is pending and nothing is wrong, which the full read would conclude
+   * at several times the cost. Any difference takes the full read, which explains it.
+   */
+  async #upToDate(): Promise<boolean> {
+    const expected = this.#known.map((m) => ({
+      version: m.version,
+      name: nameOf(m),
+      checksum: m.checksum ?? null,
+    }));
+    return await this.#history.recordsExactly(this.#engine, expected);
+  }
+
+  /**
+   * Runs `work` in a write transaction. The runner and the modules under it are loaded on the first
+   * call that writes: a start-up with nothing to do never loads them.
+   */
+  async #inWriteTransaction<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
+    const { inWriteTransaction } = await import("./runner.ts");
+    return await inWriteTransaction(this.#runContext(), work);
   }
 
   #runContext(): RunContext {
@@ -448,6 +469,7 @@ export class MigrationManager {
     try {
       return await work();
     } catch (error) {
+      const { databaseFile } = await import("./backup.ts");
       throw explainEngineError(error, await databaseFile(this.#engine).catch(() => null));
     } finally {
       if (previous < this.#busyTimeoutMs) await this.#engine.exec(`PRAGMA busy_timeout = ${previous}`);
