@@ -117,22 +117,24 @@ export class HistoryStore {
   }
 
   /**
-   * Whether the history records exactly these migrations as applied, with these names and checksums,
-   * and nothing else. Compared as one JSON value built by SQLite, so a start-up with nothing to do
-   * costs one row instead of an object per applied migration. False when the table is missing or
-   * anything differs; the caller then reads the history in full.
+   * Whether the history records exactly these migrations (a function, so a new database without a
+   * history never builds the list) as applied, with these names and checksums, and nothing else.
+   * Compared as one JSON value built by SQLite, so a start-up with nothing to do costs one row instead
+   * of an object per applied migration. False when the table is missing or anything differs; the
+   * caller then reads the history in full.
    */
   async recordsExactly(
     db: SqlConnection,
-    expected: readonly { version: number; name: string; checksum: string | null }[],
+    expected: () => readonly { version: number; name: string; checksum: string | null }[],
   ): Promise<boolean> {
     // No ORDER BY: a scan of the table gives its rows in version order (the rowid) without the sort,
     // which costs more than the rest of the query; rows in another order would only mean "differs".
     const sql = `SELECT json_group_array(json_array(version, name, checksum, state)) AS history
       FROM "${this.#table}"`;
-    const rows = await db.query(sql, []).catch(() => []);
-    const wanted = JSON.stringify(expected.map((m) => [m.version, m.name, m.checksum, "applied"]));
-    return rows[0]?.history === wanted;
+    const history = (await db.query(sql, []).catch(() => []))[0]?.history;
+    // A new database has no history table: nothing to build the comparison for.
+    if (typeof history !== "string") return false;
+    return history === JSON.stringify(expected().map((m) => [m.version, m.name, m.checksum, "applied"]));
   }
 
   /** Creates the history tables if missing. Call inside the run's write transaction. */

@@ -403,12 +403,10 @@ export class MigrationManager {
    * at several times the cost. Any difference takes the full read, which explains it.
    */
   async #upToDate(): Promise<boolean> {
-    const expected = this.#known.map((m) => ({
-      version: m.version,
-      name: nameOf(m),
-      checksum: m.checksum ?? null,
-    }));
-    return await this.#history.recordsExactly(this.#engine, expected);
+    return await this.#history.recordsExactly(
+      this.#engine,
+      () => this.#known.map((m) => ({ version: m.version, name: nameOf(m), checksum: m.checksum ?? null })),
+    );
   }
 
   /**

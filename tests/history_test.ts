@@ -20,7 +20,7 @@ async function withMigrated(fn: (db: DatabaseSync, matches: () => Promise<boolea
   try {
     await new MigrationManager(db).registerMigrations(MIGRATIONS).migrate();
     const engine = new NodeSqliteEngine(db);
-    await fn(db, () => new HistoryStore().recordsExactly(engine, EXPECTED));
+    await fn(db, () => new HistoryStore().recordsExactly(engine, () => EXPECTED));
   } finally {
     db.close();
   }
