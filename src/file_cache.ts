@@ -19,34 +19,61 @@
 const SETTLE_MS = 2_000;
 
 /** The cache format; a file of another format is ignored. */
-const FORMAT = 2;
+const FORMAT = 3;
 
-/** What the loader remembers of one file. */
+/**
+ * What the loader remembers of one migration file: what its name says, its identity on disk when it
+ * was read, and what was read from it. Stored as is, so reading the cache makes no object per file
+ * beyond what `JSON.parse` makes.
+ */
 export interface CachedFile {
   /** The file's name in the directory. */
   name: string;
-  /** Size, times and inode when the file was read; see {@link signatureOf}. */
-  signature: string;
+  /** The version its name gives. */
+  version: number;
+  /** The description its name gives. */
+  description: string;
+  /** Its size in bytes. */
+  size: number;
+  /** Its modification time, in ms. */
+  mtime: number | null;
+  /** Its change time, in ms. */
+  ctime: number | null;
+  /** Its inode. */
+  ino: number | null;
   /** Checksum of its content. */
   checksum: string;
   /** Whether it is a baseline written by `squash`. */
   baseline: boolean;
 }
 
+/** What the file system says of a file, as the cache compares it. */
+export type FileIdentity = Pick<CachedFile, "size" | "mtime" | "ctime" | "ino">;
+
 /** The cache of one migrations directory. */
 export interface FileCache {
-  /** The directory's signature when every migration file in it was remembered, else null. */
-  dirSignature: string | null;
-  /** The files remembered, in the order the loader met them. */
+  /** The directory's identity when every migration file in it was remembered, else null. */
+  directory: FileIdentity | null;
+  /** The files remembered, by version. */
   files: CachedFile[];
 }
 
-/** A file as stored: [name, signature, checksum, 1 for a baseline else 0]. */
-type StoredFile = [string, string, string, 0 | 1];
-
 /** A file's identity for the cache: size, modification and change times, inode. */
-export function signatureOf(info: Deno.FileInfo): string {
-  return `${info.size}:${info.mtime?.getTime()}:${info.ctime?.getTime()}:${info.ino}`;
+export function identityOf(info: Deno.FileInfo): FileIdentity {
+  return {
+    size: info.size,
+    mtime: info.mtime?.getTime() ?? null,
+    ctime: info.ctime?.getTime() ?? null,
+    ino: info.ino,
+  };
+}
+
+/** Whether a file is the one the cache remembers: same size, times and inode, all of them known. */
+export function isUnchanged(remembered: FileIdentity | null | undefined, info: Deno.FileInfo): boolean {
+  return remembered !== null && remembered !== undefined && remembered.mtime !== null &&
+    remembered.ctime !== null && remembered.size === info.size &&
+    remembered.mtime === info.mtime?.getTime() && remembered.ctime === info.ctime?.getTime() &&
+    remembered.ino === info.ino;
 }
 
 /** Whether a file's times are old enough for its facts to be remembered (see the module notes). */
@@ -65,13 +92,7 @@ export function readFileCache(cacheFile: string, dir: string): FileCache | null 
   try {
     const stored = JSON.parse(Deno.readTextFileSync(cacheFile));
     if (stored?.format !== FORMAT || stored.dir !== dir || !Array.isArray(stored.files)) return null;
-    const files = (stored.files as StoredFile[]).map(([name, signature, checksum, baseline]) => ({
-      name,
-      signature,
-      checksum,
-      baseline: baseline === 1,
-    }));
-    return { dirSignature: typeof stored.dirSignature === "string" ? stored.dirSignature : null, files };
+    return { directory: stored.directory ?? null, files: stored.files };
   } catch {
     return null;
   }
@@ -82,8 +103,7 @@ export function readFileCache(cacheFile: string, dir: string): FileCache | null 
  * or the new cache, never a part. Failures are ignored: a read-only directory only means no cache.
  */
 export function writeFileCache(cacheFile: string, dir: string, cache: FileCache): void {
-  const files = cache.files.map((f): StoredFile => [f.name, f.signature, f.checksum, f.baseline ? 1 : 0]);
-  const text = JSON.stringify({ format: FORMAT, dir, dirSignature: cache.dirSignature, files });
+  const text = JSON.stringify({ format: FORMAT, dir, directory: cache.directory, files: cache.files });
   const temporary = `${cacheFile}.${Deno.pid}.tmp`;
   try {
     Deno.writeTextFileSync(temporary, text);

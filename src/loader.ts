@@ -13,7 +13,14 @@
  * @module
  */
 import { checksumOf } from "./checksum.ts";
-import { type CachedFile, isSettled, readFileCache, signatureOf, writeFileCache } from "./file_cache.ts";
+import {
+  type CachedFile,
+  identityOf,
+  isSettled,
+  isUnchanged,
+  readFileCache,
+  writeFileCache,
+} from "./file_cache.ts";
 import { fromFileUrl, isAbsolute, join, resolve, toFileUrl } from "./paths.ts";
 import { InvalidInputError, MigrationFileError } from "./errors.ts";
 import type { Executor } from "./executor.ts";
@@ -106,45 +113,54 @@ export function loadMigrations(dir: string | URL, options: LoadOptions = {}): Pr
 
 /**
  * Loads a directory's migrations, reading only the files the cache does not know in their present
- * state, then updates the cache when what it knows changed. Everything here runs at every start-up:
- * it is written to allocate little per file.
+ * state, then updates the cache when what it knows changed. This runs at every start-up, once per
+ * file: it makes one object per unchanged file and no other.
  */
 function loadThroughCache(path: string, cacheFile: string): Migration[] {
   const cache = readFileCache(cacheFile, path);
   const now = Date.now();
   const dirInfo = statOf(path, (cause) => directoryError(path, cause));
-  const dirSignature = signatureOf(dirInfo);
-  // While the directory is unchanged, its files are the ones the cache lists, in the same order.
-  const sameListing = cache !== null && cache.dirSignature === dirSignature;
-  const listing = sameListing ? cache.files.map((f) => f.name) : listMigrationFiles(path).map((f) => f.name);
-  const byName = cache && !sameListing ? new Map(cache.files.map((f) => [f.name, f])) : null;
+  const migrations: Migration[] = [];
   const remembered: CachedFile[] = [];
-  let changed = !sameListing;
-  const migrations = listing.map((name, index) => {
-    const parsed = parseMigrationFileName(name, path)!;
+  let changed = false;
+  const admit = (name: string, known: CachedFile | undefined, parse: () => MigrationFileName) => {
     const file = inDirectory(path, name);
     const info = statOf(file, (cause) => fileError(file, cause));
-    const signature = signatureOf(info);
-    const known = sameListing ? cache.files[index] : byName?.get(name);
-    if (known?.signature === signature) {
+    if (known && isUnchanged(known, info)) {
       remembered.push(known);
-      return fromCache(file, parsed, known);
+      migrations.push(cachedMigration(file, known));
+      return;
     }
     changed = true;
+    const parsed = parse();
     const migration = loadFile(file, parsed);
-    if (isSettled(info, now)) {
-      remembered.push({
-        name,
-        signature,
-        checksum: migration.checksum!,
-        baseline: migration.baseline === true,
-      });
+    migrations.push(migration);
+    if (!isSettled(info, now)) return;
+    const { version, description } = parsed;
+    const { checksum } = migration;
+    remembered.push({
+      name,
+      version,
+      description,
+      ...identityOf(info),
+      checksum: checksum!,
+      baseline: !!migration.baseline,
+    });
+  };
+  if (cache && isUnchanged(cache.directory, dirInfo)) {
+    // The directory's entries are unchanged: its migration files are the ones the cache lists.
+    for (const known of cache.files) {
+      admit(known.name, known, () => parseMigrationFileName(known.name, path)!);
     }
-    return migration;
-  });
-  if (changed || remembered.length !== cache?.files.length) {
-    const complete = remembered.length === listing.length && isSettled(dirInfo, now);
-    writeFileCache(cacheFile, path, { dirSignature: complete ? dirSignature : null, files: remembered });
+  } else {
+    changed = true;
+    const byName = new Map(cache?.files.map((known) => [known.name, known]));
+    for (const { name, parsed } of listMigrationFiles(path)) admit(name, byName.get(name), () => parsed);
+  }
+  if (changed) {
+    remembered.sort((a, b) => a.version - b.version);
+    const complete = remembered.length === migrations.length && isSettled(dirInfo, now);
+    writeFileCache(cacheFile, path, { directory: complete ? identityOf(dirInfo) : null, files: remembered });
   }
   return migrations;
 }
@@ -153,28 +169,33 @@ function loadThroughCache(path: string, cacheFile: string): Migration[] {
  * A migration known from the cache: its code is read when it runs, and a file whose checksum is no
  * longer the one the decision was made with is refused rather than run.
  */
-function fromCache(file: string, parsed: MigrationFileName, known: CachedFile): DeferredMigration {
-  const base: FileFacts = {
-    version: parsed.version,
-    description: parsed.description,
-    file,
-    checksum: known.checksum,
-    ...(known.baseline ? { baseline: true } : {}),
-  };
-  if (parsed.kind === "ts") return deferred(base, () => importModule(base));
-  return deferred(base, () => {
+function cachedMigration(file: string, known: CachedFile): DeferredMigration {
+  const { version, description, checksum } = known;
+  let loaded: Promise<Migration> | undefined;
+  const load = (): Promise<Migration> => {
+    if (file.endsWith(".ts")) return importModule({ version, description, file, checksum });
     try {
-      const current = loadFile(file, parsed);
-      if (current.checksum === known.checksum) return Promise.resolve(current);
+      const current = loadFile(file, { version, description, kind: "sql" });
+      if (current.checksum === checksum) return Promise.resolve(current);
       throw new MigrationFileError(
-        `${file} changed while it was being migrated (checksum ${current.checksum}, ${known.checksum} when ` +
+        `${file} changed while it was being migrated (checksum ${current.checksum}, ${checksum} when ` +
           `the run was planned). Nothing of it ran; run again.`,
         file,
       );
     } catch (error) {
       return Promise.reject(error);
     }
-  });
+  };
+  const migration: DeferredMigration = {
+    version,
+    description,
+    file,
+    checksum,
+    resolve: () => loaded ??= load(),
+    up: async (db) => await (await migration.resolve()).up(db),
+    ...(known.baseline ? { baseline: true } : {}),
+  };
+  return migration;
 }
 
 function statOf(path: string, explain: (cause: unknown) => Error): Deno.FileInfo {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { loadMigrations, type Migration, MigrationFileError, MigrationManager } from "../mod.ts";
 import { checksumOf } from "../src/checksum.ts";
-import { isSettled, readFileCache, signatureOf } from "../src/file_cache.ts";
+import { identityOf, isSettled, readFileCache } from "../src/file_cache.ts";
 import { exists } from "../src/paths.ts";
 import { runCli, withTempDir, writeFiles } from "./_util.ts";
 
@@ -57,7 +57,7 @@ Deno.test("the file cache: unchanged files are not read again, every change is n
           "003_seed.ts",
         ]);
         assert.equal(cache.files.find((f) => f.name === "001_create_a.sql")?.checksum, checksumOf(CREATE_A));
-        assert.equal(cache.dirSignature, signatureOf(Deno.statSync(dir)));
+        assert.deepEqual(cache.directory, identityOf(Deno.statSync(dir)));
       },
     );
 
@@ -86,7 +86,7 @@ Deno.test("the file cache: unchanged files are not read again, every change is n
       "the checksum comes from the cache; a file that differs from it when it runs is refused",
       async () => {
         const stored = JSON.parse(Deno.readTextFileSync(cacheFile));
-        stored.files.find(([name]: [string]) => name === "002_create_b.sql")[2] = "crc32:00000000";
+        stored.files.find((f: { name: string }) => f.name === "002_create_b.sql").checksum = "crc32:00000000";
         Deno.writeTextFileSync(cacheFile, JSON.stringify(stored));
         const migrations = await loadMigrations(dir, { cacheFile });
         assert.equal(migrations[1].checksum, "crc32:00000000", "the file was not read");
@@ -136,7 +136,7 @@ Deno.test("the file cache: unchanged files are not read again, every change is n
     });
 
     await t.step("a cache that is garbage or of another directory is ignored and replaced", async () => {
-      for (const text of ["{not json", JSON.stringify({ format: 2, dir: "/elsewhere", files: [] })]) {
+      for (const text of ["{not json", JSON.stringify({ format: 3, dir: "/elsewhere", files: [] })]) {
         Deno.writeTextFileSync(cacheFile, text);
         const migrations = await loadMigrations(dir, { cacheFile });
         assert.deepEqual(migrations.map((m) => m.version), [1, 2, 3]);
@@ -181,7 +181,7 @@ Deno.test("the CLI caches next to an existing database; validate always reads ev
     assert.equal(readFileCache(cacheFile, dir)?.files.length, 2, "the next start remembers both files");
 
     const stored = JSON.parse(Deno.readTextFileSync(cacheFile));
-    stored.files.find(([name]: [string]) => name === "001_create_a.sql")[2] = "crc32:00000000";
+    stored.files.find((f: { name: string }) => f.name === "001_create_a.sql").checksum = "crc32:00000000";
     Deno.writeTextFileSync(cacheFile, JSON.stringify(stored));
     const up = await runCli(args);
     assert.equal(up.code, 5, "up trusts the cache, so it sees the forged checksum as an edit");
