@@ -88,6 +88,7 @@ export class MigrationExecutor implements Executor {
   #tail: Promise<unknown> = Promise.resolve();
   #calls: TrackedPromise<unknown>[] = [];
   #statements = 0;
+  #mentionsReferences = false;
   #transactional: boolean;
 
   /**
@@ -104,16 +105,29 @@ export class MigrationExecutor implements Executor {
     return this.#statements;
   }
 
+  /**
+   * Whether any statement the migration ran, or any text bound to one, contains the word
+   * `REFERENCES`: a foreign key cannot be declared without it, so a migration for which this is
+   * false added none.
+   */
+  get mentionsReferences(): boolean {
+    return this.#mentionsReferences;
+  }
+
   exec(sql: string): Promise<void> {
-    return this.#enqueue(sql, () => this.#connection.exec(sql));
+    return this.#enqueue(sql, [], () => this.#connection.exec(sql));
   }
 
   query<T extends Row = Row>(sql: string, ...params: SqlParam[] | [Record<string, SqlParam>]): Promise<T[]> {
-    return this.#enqueue(sql, () => this.#connection.query(sql, normalizeParams(params)) as Promise<T[]>);
+    return this.#enqueue(
+      sql,
+      params,
+      () => this.#connection.query(sql, normalizeParams(params)) as Promise<T[]>,
+    );
   }
 
   run(sql: string, ...params: SqlParam[] | [Record<string, SqlParam>]): Promise<RunResult> {
-    return this.#enqueue(sql, () => this.#connection.run(sql, normalizeParams(params)));
+    return this.#enqueue(sql, params, () => this.#connection.run(sql, normalizeParams(params)));
   }
 
   async tableExists(name: string): Promise<boolean> {
@@ -164,8 +178,9 @@ export class MigrationExecutor implements Executor {
     }
   }
 
-  #enqueue<T>(sql: string, work: () => Promise<T>): Promise<T> {
+  #enqueue<T>(sql: string, params: readonly unknown[], work: () => Promise<T>): Promise<T> {
     this.#statements++;
+    this.#mentionsReferences ||= REFERENCES.test(sql) || params.some(mentionsReferences);
     return this.#schedule(() => {
       if (this.#transactional) rejectTransactionConflicts(sql);
       return work();
@@ -186,6 +201,7 @@ export class MigrationExecutor implements Executor {
         return result;
       } finally {
         this.#statements += inner.statementCount;
+        this.#mentionsReferences ||= inner.mentionsReferences;
       }
     });
   }
@@ -204,6 +220,15 @@ export class MigrationExecutor implements Executor {
 }
 
 function noop(): void {}
+
+const REFERENCES = /references/i;
+
+/** Whether a bound value (or an object of named ones) holds text with the word `REFERENCES`. */
+function mentionsReferences(value: unknown): boolean {
+  if (typeof value === "string") return REFERENCES.test(value);
+  return typeof value === "object" && value !== null && !ArrayBuffer.isView(value) &&
+    Object.values(value).some((inner) => typeof inner === "string" && REFERENCES.test(inner));
+}
 
 /** Words a statement needs to conflict with the migration's transaction; most SQL has none of them. */
 const CONFLICT_WORDS = /\b(BEGIN|COMMIT|END|ROLLBACK|VACUUM|ATTACH|DETACH|PRAGMA)\b/i;

@@ -20,11 +20,11 @@ import type { HistoryStore } from "./history.ts";
 import { type Migration, resolveMigration } from "./migration.ts";
 import type { DatabaseState } from "./planner.ts";
 import {
-  foreignKeyViolations,
   runStep,
   runStepOutsideTransaction,
   type StepContext,
   type StepResult,
+  watchForeignKeys,
 } from "./step.ts";
 
 /** What a run needs from the manager. */
@@ -133,14 +133,14 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
       }
       await ctx.history.ensureTables(tx);
       for (const entry of state.imported) await ctx.history.record(tx, entry);
-      const foreignKeyBaseline = checkForeignKeys ? await foreignKeyViolations(tx) : null;
+      const foreignKeys = checkForeignKeys ? await watchForeignKeys(tx) : null;
       const steps: StepResult[] = [];
       let failure: unknown = null;
       for (const migration of plan) {
         const step: StepContext = {
           tx,
           history: ctx.history,
-          foreignKeyBaseline,
+          foreignKeys,
           now: isoNow,
           preview: request.dryRun,
         };

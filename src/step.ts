@@ -48,18 +48,29 @@ export interface StepPreview {
   skipped?: string;
 }
 
+/** What a run knows of the database's foreign keys, shared by its migrations. */
+export interface ForeignKeyWatch {
+  /**
+   * Violations the database had before the run (`table rowid parent` keys). A migration fails only
+   * for violations it adds: old orphans in an upgraded database must not block every later migration.
+   */
+  baseline: ReadonlySet<string>;
+  /**
+   * Whether a foreign key may exist: one was declared before the run, or a migration of the run
+   * mentioned `REFERENCES`. While none can, `PRAGMA foreign_key_check`, which visits every table, is
+   * skipped: with 10,000 tables it costs 0.27 ms a migration.
+   */
+  declared: boolean;
+}
+
 /** The context one migration runs in. */
 export interface StepContext {
   /** The run's write transaction. */
   tx: WriteTransaction;
   /** Where the outcome is recorded. */
   history: HistoryStore;
-  /**
-   * Foreign-key violations the database had before the run (`table rowid parent` keys), or null to
-   * skip the check. A migration fails only for violations it adds: old orphans in an upgraded
-   * database must not block every later migration.
-   */
-  foreignKeyBaseline: ReadonlySet<string> | null;
+  /** What the run knows of foreign keys, or null when they are not enforced (no check). */
+  foreignKeys: ForeignKeyWatch | null;
   /** The current time, ISO-8601, for the history record. */
   now: () => string;
   /** Measure what each migration changes (for a dry run). @default {false} */
@@ -91,7 +102,10 @@ export async function runStep(
         "it ended the transaction it runs in (COMMIT, END or ROLLBACK in its SQL); remove that statement",
       );
     }
-    if (ctx.foreignKeyBaseline) await assertNoNewForeignKeyViolations(ctx.tx, ctx.foreignKeyBaseline);
+    if (ctx.foreignKeys) {
+      ctx.foreignKeys.declared ||= executor.mentionsReferences;
+      if (ctx.foreignKeys.declared) await assertNoNewForeignKeyViolations(ctx.tx, ctx.foreignKeys.baseline);
+    }
     const durationMs = performance.now() - started;
     if (direction === "up") {
       await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), durationMs, "applied"));
@@ -216,10 +230,15 @@ export function appliedEntry(
   };
 }
 
-/** The foreign-key violations of a database, as `table rowid parent` keys. */
-export async function foreignKeyViolations(db: SqlConnection): Promise<Set<string>> {
+/** What a run starts from: the database's foreign-key violations, and whether it declares any key. */
+export async function watchForeignKeys(db: SqlConnection): Promise<ForeignKeyWatch> {
   const rows = await db.query("PRAGMA foreign_key_check", []);
-  return new Set(rows.map(violationKey));
+  // A foreign key is declared with REFERENCES in its table's SQL (the word elsewhere only costs a check).
+  const declared = await db.query(
+    "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%references%' LIMIT 1",
+    [],
+  );
+  return { baseline: new Set(rows.map(violationKey)), declared: declared.length > 0 };
 }
 
 function violationKey(row: Row): string {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { MigrationError, MigrationManager } from "../mod.ts";
+import type { SqlEngine } from "../src/engine.ts";
+import { NodeSqliteEngine } from "../src/engines/node_sqlite.ts";
 import { schemaOf } from "./_util.ts";
 
 const PARENT_AND_CHILD = {
@@ -72,6 +74,79 @@ Deno.test("a connection with foreign keys off is left off and not checked", asyn
     ]);
     assert.deepEqual((await manager.migrate()).applied, [1, 2]);
     assert.equal(db.prepare("PRAGMA foreign_keys").get()?.foreign_keys, 0);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("a key declared earlier in the same run is checked by every later migration", async () => {
+  const db = new DatabaseSync(":memory:");
+  try {
+    const manager = new MigrationManager(db).registerMigrations([
+      PARENT_AND_CHILD,
+      { version: 2, description: "drop authors", up: (db) => db.exec("DROP TABLE authors") },
+    ]);
+    await assert.rejects(manager.migrate(), (e) => e instanceof MigrationError && e.version === 2);
+    assert.equal(await manager.getCurrentVersion(), 1, "the migration before it stays applied");
+    assert.equal(db.prepare("SELECT count(*) AS n FROM authors").get()?.n, 1);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("a key declared with a dangling row in the same migration is refused", async () => {
+  const db = new DatabaseSync(":memory:");
+  try {
+    const manager = new MigrationManager(db).registerMigrations([{
+      version: 1,
+      description: "orphan",
+      up: (db) =>
+        db.exec(`
+          CREATE TABLE parents (id INTEGER PRIMARY KEY);
+          CREATE TABLE kids (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parents (id));
+          INSERT INTO kids VALUES (1, 99);
+        `),
+    }]);
+    await assert.rejects(manager.migrate(), /kids row 1 references a missing row of parents/);
+    assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'kids'").get()?.n, 0);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("without any foreign key, a run checks keys once, not after each migration", async () => {
+  const db = new DatabaseSync(":memory:");
+  try {
+    const engine = new NodeSqliteEngine(db);
+    let checks = 0;
+    const counting: SqlEngine = {
+      name: engine.name,
+      exec: (sql) => engine.exec(sql),
+      run: (sql, params) => engine.run(sql, params),
+      inTransaction: () => engine.inTransaction(),
+      beginWrite: async () => {
+        const tx = await engine.beginWrite();
+        return {
+          exec: (sql) => tx.exec(sql),
+          run: (sql, params) => tx.run(sql, params),
+          commit: () => tx.commit(),
+          rollback: () => tx.rollback(),
+          isOpen: () => tx.isOpen(),
+          query: (sql, params) => {
+            if (/foreign_key_check/.test(sql)) checks++;
+            return tx.query(sql, params);
+          },
+        };
+      },
+      query: (sql, params) => engine.query(sql, params),
+    };
+    const tables = Array.from({ length: 20 }, (_, i) => ({
+      version: i + 1,
+      description: `table ${i + 1}`,
+      up: (db: import("../mod.ts").Executor) => db.exec(`CREATE TABLE t${i} (id INTEGER PRIMARY KEY)`),
+    }));
+    await new MigrationManager(counting).registerMigrations(tables).migrate();
+    assert.equal(checks, 1);
   } finally {
     db.close();
   }
