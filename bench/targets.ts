@@ -23,6 +23,12 @@ export function evaluateTargets(results: readonly PairedResult[]): TargetResult[
       FLAT_TOLERANCE,
       "×",
     ),
+    target(
+      `W1 our cost over the bound per migration flat: same growth of (ours − bound)`,
+      growth(marginalCosts(results, (r) => r.ours.time.median - r.bound.time.median)),
+      FLAT_TOLERANCE,
+      "×",
+    ),
     target("W2 CLI apply no-op, 1,000 applied: ours/bound", find("w2-apply-1000")?.ratio.median, 1.3, "×"),
     target("W2 CLI status, 1,000 applied: ours/bound", find("w2-status-1000")?.ratio.median, 1.5, "×"),
     target(

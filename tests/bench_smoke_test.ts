@@ -63,7 +63,7 @@ Deno.test("bench:smoke runs every workload and writes a report with positive rat
       );
       if (result.memoryRatio !== null) assert.ok(result.memoryRatio > 0, `${result.key}: memory ratio`);
     }
-    assert.equal(report.targets.length, 8);
+    assert.equal(report.targets.length, 9);
     for (const target of report.targets) assert.ok(["PASS", "FAIL", "SKIP"].includes(target.status));
 
     const svg = await Deno.readTextFile(join(dir, "w1.svg"));
