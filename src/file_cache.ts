@@ -104,7 +104,8 @@ export function readFileCache(cacheFile: string, dir: string): FileCache | null 
  */
 export function writeFileCache(cacheFile: string, dir: string, cache: FileCache): void {
   const text = JSON.stringify({ format: FORMAT, dir, directory: cache.directory, files: cache.files });
-  const temporary = `${cacheFile}.${Deno.pid}.tmp`;
+  // Unique per writer (workers of one process share its pid), so writers never share a temporary file.
+  const temporary = `${cacheFile}.${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
     Deno.writeTextFileSync(temporary, text);
     Deno.renameSync(temporary, cacheFile);
