@@ -11,6 +11,8 @@ import {
   MigrationManager,
   MigrationSetError,
 } from "../mod.ts";
+import type { Executor } from "../src/executor.ts";
+import { parseSqlMigration } from "../src/loader.ts";
 import { resolveMigration } from "../src/migration.ts";
 import { fileBytes, repoPath, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
@@ -491,4 +493,32 @@ export default { up(db) { return db.exec("CREATE TABLE first (x)"); }, down() {}
       assert.equal(await manager.getCurrentVersion(), 1);
     });
   });
+});
+
+Deno.test("parseSqlMigration() gives each section's lines exactly, with CRLF read as LF", async () => {
+  const cases: [string, string, string | null][] = [
+    ["-- migrate:up\nA;\n-- migrate:down\nB;\n", "A;", "B;\n"],
+    ["\uFEFF-- migrate:up\r\nA\r\nB;\r\n-- migrate:down\r\nC;", "A\nB;", "C;"],
+    ["-- migrate:up\n-- migrate:down", "", ""],
+    ["-- migrate:up", "", null],
+    [
+      "-- note\n\n-- migrate:up\nSELECT '-- migrate:down';\n-- see migrate: docs\n",
+      "SELECT '-- migrate:down';\n-- see migrate: docs\n",
+      null,
+    ],
+    ["-- migrate:down\nD;\n  -- migrate:up  \nU;", "U;", "D;"],
+    ["-- migrate:up\nA\rB;\n", "A\rB;\n", null],
+  ];
+  for (const [text, up, down] of cases) {
+    const ran: string[] = [];
+    const db = { exec: (sql: string) => Promise.resolve(void ran.push(sql)) } as unknown as Executor;
+    const sections = parseSqlMigration(text, "001_x.sql");
+    await sections.up(db);
+    assert.deepEqual(ran, [up], JSON.stringify(text));
+    if (down === null) assert.equal(sections.down, undefined, JSON.stringify(text));
+    else {
+      await sections.down!(db);
+      assert.deepEqual(ran, [up, down], JSON.stringify(text));
+    }
+  }
 });
