@@ -24,7 +24,7 @@ import {
 import { fromFileUrl, isAbsolute, join, resolve, toFileUrl } from "./paths.ts";
 import { InvalidInputError, MigrationFileError } from "./errors.ts";
 import type { Executor } from "./executor.ts";
-import type { DeferredMigration, Migration } from "./migration.ts";
+import { builtMigration, type DeferredMigration, type Migration } from "./migration.ts";
 
 /** A migration file name: at least three digits, an underscore, words joined by underscores. */
 const MIGRATION_FILE_NAME: RegExp = /^(\d{3,})_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)\.(ts|sql)$/;
@@ -286,7 +286,7 @@ function loadFile(file: string, parsed: MigrationFileName): Migration {
   if (parsed.kind === "ts") return deferred(base, () => importModule(base));
   const source = new TextDecoder().decode(bytes);
   const baseline = source.replace(/^\uFEFF/, "").startsWith(BASELINE_MARKER);
-  return { ...base, ...parseSqlMigration(source, file), ...(baseline ? { baseline } : {}) };
+  return builtMigration({ ...base, ...parseSqlMigration(source, file), ...(baseline ? { baseline } : {}) });
 }
 
 /** The sections of a `.sql` migration. */

@@ -522,3 +522,17 @@ Deno.test("parseSqlMigration() gives each section's lines exactly, with CRLF rea
     }
   }
 });
+
+Deno.test("registering loaded migrations keeps the loader's objects, without a copy per migration", async () => {
+  await withTempDir(async (root) => {
+    const dir = await writeFiles(join(root, "m"), {
+      "001_a.sql": CREATE_A,
+      "002_b.ts": `export default { up(db) { return db.exec("CREATE TABLE b (y)"); } };`,
+    });
+    const loaded = await loadMigrations(dir);
+    const registered =
+      new MigrationManager(new DatabaseSync(":memory:")).registerMigrations(loaded).migrations;
+    assert.equal(registered[0], loaded[0]);
+    assert.equal(registered[1], loaded[1]);
+  });
+});
