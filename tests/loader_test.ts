@@ -530,9 +530,10 @@ Deno.test("registering loaded migrations keeps the loader's objects, without a c
       "002_b.ts": `export default { up(db) { return db.exec("CREATE TABLE b (y)"); } };`,
     });
     const loaded = await loadMigrations(dir);
-    const registered =
-      new MigrationManager(new DatabaseSync(":memory:")).registerMigrations(loaded).migrations;
-    assert.equal(registered[0], loaded[0]);
-    assert.equal(registered[1], loaded[1]);
+    await withDatabase(":memory:", (db) => {
+      const registered = new MigrationManager(db).registerMigrations(loaded).migrations;
+      assert.equal(registered[0], loaded[0]);
+      assert.equal(registered[1], loaded[1]);
+    });
   });
 });
