@@ -36,14 +36,14 @@ export const FULL_PLAN: BenchPlan = {
     { n: 10, repetitions: 15, warmups: 2 },
     { n: 100, repetitions: 15, warmups: 1 },
     { n: 1_000, repetitions: 9, warmups: 1 },
-    { n: 10_000, repetitions: 3, warmups: 0 },
+    { n: 10_000, repetitions: 5, warmups: 0 },
   ],
   w2Cli: [
     { n: 100, repetitions: 20, warmups: 2 },
     { n: 1_000, repetitions: 20, warmups: 2 },
   ],
   w2InProcess: { n: 1_000, repetitions: 50, warmups: 5 },
-  w3: { n: 1_000_000, repetitions: 5, warmups: 0 },
+  w3: { n: 1_000_000, repetitions: 9, warmups: 1 },
 };
 
 /** `deno task bench:smoke`: one of everything at a tiny size, so CI keeps the benchmark working. */
