@@ -15,10 +15,59 @@
 const CR = 0x0d;
 const LF = 0x0a;
 
-/** The checksum of a migration's source, given as text or as the bytes of a UTF-8 file. */
+/**
+ * The checksum of a migration's source, given as text or as the bytes of a UTF-8 file: the same for a
+ * text and its UTF-8 bytes.
+ */
 export function checksumOf(source: string | Uint8Array): string {
-  const bytes = typeof source === "string" ? new TextEncoder().encode(source) : source;
-  return `crc32:${crc32(normalize(bytes)).toString(16).padStart(8, "0")}`;
+  const crc = typeof source === "string" ? crc32OfText(source) : crc32(normalize(source));
+  return `crc32:${crc.toString(16).padStart(8, "0")}`;
+}
+
+/**
+ * The CRC-32 of a text's UTF-8 encoding, normalized as {@link normalize} does the bytes, computed
+ * without encoding it: a file read as text is checksummed without a second buffer per file. A lone
+ * surrogate counts as U+FFFD, as `TextEncoder` encodes it.
+ */
+function crc32OfText(text: string): number {
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let end = text.length;
+  while (end > start && (text.charCodeAt(end - 1) === LF || text.charCodeAt(end - 1) === CR)) end--;
+  let crc = 0xffffffff;
+  const add = (byte: number) => {
+    crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+  };
+  for (let i = start; i < end; i++) {
+    let code = text.charCodeAt(i);
+    if (code === CR) {
+      if (text.charCodeAt(i + 1) === LF) continue;
+      code = LF;
+    }
+    if (code < 0x80) {
+      crc = CRC_TABLE[(crc ^ code) & 0xff] ^ (crc >>> 8);
+      continue;
+    }
+    if (code < 0x800) {
+      add(0xc0 | (code >> 6));
+      add(0x80 | (code & 0x3f));
+      continue;
+    }
+    const low = text.charCodeAt(i + 1);
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < end && low >= 0xdc00 && low <= 0xdfff) {
+      const point = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+      add(0xf0 | (point >> 18));
+      add(0x80 | ((point >> 12) & 0x3f));
+      add(0x80 | ((point >> 6) & 0x3f));
+      add(0x80 | (point & 0x3f));
+      i++;
+      continue;
+    }
+    if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd;
+    add(0xe0 | (code >> 12));
+    add(0x80 | ((code >> 6) & 0x3f));
+    add(0x80 | (code & 0x3f));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
 }
 
 /** Drops a UTF-8 byte-order mark and trailing newlines, and turns CRLF and lone CR into LF. */
