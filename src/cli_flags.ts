@@ -209,8 +209,25 @@ export async function withTarget<T>(
   }
 }
 
-/** Prints JSON with `--json`, nothing with `--quiet`, else the human text. */
-export function print(c: CommandContext, json: unknown, human: () => string): void {
-  if (c.flags.json) c.io.out(JSON.stringify(json, null, 2));
-  else if (!c.flags.quiet) c.io.out(human());
+/**
+ * Prints JSON with `--json`, nothing with `--quiet`, else the human text. Text given as lines is
+ * written a few hundred at a time: the report of 10,000 migrations is never one string in memory.
+ */
+export function print(c: CommandContext, json: unknown, human: () => string | Iterable<string>): void {
+  if (c.flags.json) return c.io.out(JSON.stringify(json, null, 2));
+  if (c.flags.quiet) return;
+  const text = human();
+  if (typeof text === "string") return c.io.out(text);
+  let batch: string[] = [];
+  for (const line of text) {
+    batch.push(line);
+    if (batch.length === PRINT_BATCH) {
+      c.io.out(batch.join("\n"));
+      batch = [];
+    }
+  }
+  if (batch.length > 0) c.io.out(batch.join("\n"));
 }
+
+/** Lines written at once by {@link print}. */
+const PRINT_BATCH = 256;

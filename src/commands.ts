@@ -154,9 +154,10 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
         durationMs: elapsedMs,
         ...(dump && !dryRun ? { schemaFile: dump } : {}),
       },
-      () =>
-        runReport(c.io, target.path, result, command, elapsedMs) +
-        (dump !== undefined && !dryRun ? `\nWrote the schema to ${dump}.` : ""),
+      function* () {
+        yield* runReport(c.io, target.path, result, command, elapsedMs);
+        if (dump !== undefined && !dryRun) yield `Wrote the schema to ${dump}.`;
+      },
     );
   });
 }

@@ -33,41 +33,33 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-/** The report of a migrate or rollback: a line per migration, then a summary. */
-export function runReport(
+/** The report of a migrate or rollback, line by line: a line per migration, then a summary. */
+export function* runReport(
   terminal: Terminal,
   database: string,
   result: { steps: StepResult[]; currentVersion: number; dryRun: boolean; backup?: string },
   command: "migrate" | "rollback",
   elapsedMs: number,
-): string {
-  const lines: string[] = [];
-  if (result.backup) lines.push(`Backed up ${database} to ${result.backup}`);
+): Generator<string> {
+  if (result.backup) yield `Backed up ${database} to ${result.backup}`;
   for (const step of result.steps) {
-    lines.push(result.dryRun ? previewLine(terminal, step) : stepLine(terminal, step));
+    yield result.dryRun ? previewLine(terminal, step) : stepLine(terminal, step);
   }
   const count = result.steps.filter((s) => !s.preview?.skipped).length;
   const noun = `migration${count === 1 ? "" : "s"}`;
   const verb = command === "migrate" ? "applied" : "rolled back";
   if (result.steps.length === 0) {
-    lines.push(
-      `Nothing to ${
-        command === "migrate" ? "apply" : "roll back"
-      }: ${database} is at version ${result.currentVersion}.`,
-    );
+    yield `Nothing to ${
+      command === "migrate" ? "apply" : "roll back"
+    }: ${database} is at version ${result.currentVersion}.`;
   } else if (result.dryRun) {
-    lines.push(
-      `Dry run: ${count} ${noun} would be ${verb}; all of it was rolled back and ${database} is unchanged ` +
-        `at version ${result.currentVersion}.`,
-    );
+    yield `Dry run: ${count} ${noun} would be ${verb}; all of it was rolled back and ${database} is unchanged ` +
+      `at version ${result.currentVersion}.`;
   } else {
-    lines.push(
-      `${database} is now at version ${result.currentVersion} (${count} ${noun} ${verb} in ${
-        formatDuration(elapsedMs)
-      }).`,
-    );
+    yield `${database} is now at version ${result.currentVersion} (${count} ${noun} ${verb} in ${
+      formatDuration(elapsedMs)
+    }).`;
   }
-  return lines.join("\n");
 }
 
 function stepLine(terminal: Terminal, step: StepResult): string {
