@@ -119,29 +119,29 @@ export function loadMigrations(dir: string | URL, options: LoadOptions = {}): Pr
 function loadThroughCache(path: string, cacheFile: string): Migration[] {
   const cache = readFileCache(cacheFile, path);
   const now = Date.now();
-  const dirInfo = statOf(path, (cause) => directoryError(path, cause));
+  const dirInfo = statOf(path, directoryError);
   const migrations: Migration[] = [];
   const remembered: CachedFile[] = [];
   let changed = false;
-  const admit = (name: string, known: CachedFile | undefined, parse: () => MigrationFileName) => {
+  // `parsed` is null for a name from the cache, parsed only if the file has to be read.
+  const admit = (name: string, known: CachedFile | undefined, parsed: MigrationFileName | null) => {
     const file = inDirectory(path, name);
-    const info = statOf(file, (cause) => fileError(file, cause));
+    const info = statOf(file, fileError);
     if (known && isUnchanged(known, info)) {
       remembered.push(known);
       migrations.push(cachedMigration(file, known));
       return;
     }
     changed = true;
-    const parsed = parse();
-    const migration = loadFile(file, parsed);
+    const named = parsed ?? parseMigrationFileName(name, path)!;
+    const migration = loadFile(file, named);
     migrations.push(migration);
     if (!isSettled(info, now)) return;
-    const { version, description } = parsed;
     const { checksum } = migration;
     remembered.push({
       name,
-      version,
-      description,
+      version: named.version,
+      description: named.description,
       ...identityOf(info),
       checksum: checksum!,
       baseline: !!migration.baseline,
@@ -149,13 +149,11 @@ function loadThroughCache(path: string, cacheFile: string): Migration[] {
   };
   if (cache && isUnchanged(cache.directory, dirInfo)) {
     // The directory's entries are unchanged: its migration files are the ones the cache lists.
-    for (const known of cache.files) {
-      admit(known.name, known, () => parseMigrationFileName(known.name, path)!);
-    }
+    for (const known of cache.files) admit(known.name, known, null);
   } else {
     changed = true;
     const byName = new Map(cache?.files.map((known) => [known.name, known]));
-    for (const { name, parsed } of listMigrationFiles(path)) admit(name, byName.get(name), () => parsed);
+    for (const { name, parsed } of listMigrationFiles(path)) admit(name, byName.get(name), parsed);
   }
   if (changed) {
     remembered.sort((a, b) => a.version - b.version);
@@ -170,39 +168,41 @@ function loadThroughCache(path: string, cacheFile: string): Migration[] {
  * longer the one the decision was made with is refused rather than run.
  */
 function cachedMigration(file: string, known: CachedFile): DeferredMigration {
-  const { version, description, checksum } = known;
   let loaded: Promise<Migration> | undefined;
-  const load = (): Promise<Migration> => {
-    if (file.endsWith(".ts")) return importModule({ version, description, file, checksum });
-    try {
-      const current = loadFile(file, { version, description, kind: "sql" });
-      if (current.checksum === checksum) return Promise.resolve(current);
-      throw new MigrationFileError(
-        `${file} changed while it was being migrated (checksum ${current.checksum}, ${checksum} when ` +
-          `the run was planned). Nothing of it ran; run again.`,
-        file,
-      );
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  };
   const migration: DeferredMigration = {
-    version,
-    description,
+    version: known.version,
+    description: known.description,
     file,
-    checksum,
-    resolve: () => loaded ??= load(),
+    checksum: known.checksum,
+    resolve: () => loaded ??= loadCached(file, known),
     up: async (db) => await (await migration.resolve()).up(db),
     ...(known.baseline ? { baseline: true } : {}),
   };
   return migration;
 }
 
-function statOf(path: string, explain: (cause: unknown) => Error): Deno.FileInfo {
+/** Reads a cached migration's file when it has to run, refusing it if it is no longer what was planned. */
+function loadCached(file: string, known: CachedFile): Promise<Migration> {
+  const { version, description, checksum } = known;
+  if (file.endsWith(".ts")) return importModule({ version, description, file, checksum });
+  try {
+    const current = loadFile(file, { version, description, kind: "sql" });
+    if (current.checksum === checksum) return Promise.resolve(current);
+    throw new MigrationFileError(
+      `${file} changed while it was being migrated (checksum ${current.checksum}, ${checksum} when ` +
+        `the run was planned). Nothing of it ran; run again.`,
+      file,
+    );
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function statOf(path: string, explain: (path: string, cause: unknown) => Error): Deno.FileInfo {
   try {
     return Deno.statSync(path);
   } catch (cause) {
-    throw explain(cause);
+    throw explain(path, cause);
   }
 }
 
