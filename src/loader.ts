@@ -76,9 +76,8 @@ function parseMigrationFileName(name: string, dir: string): MigrationFileName | 
 export interface LoadOptions {
   /**
    * A cache file, e.g. `app.db-strata-cache` next to the database: files whose size and times are
-   * unchanged since they were
-   * last read are not read again (their code is read when they run), and the listing is skipped while
-   * the directory is unchanged. Without it, every file is read.
+   * unchanged since they were last read are not read again (their code is read when they run), and the
+   * listing is skipped while the directory is unchanged. Without it, every file is read.
    */
   cacheFile?: string;
 }
@@ -155,7 +154,8 @@ function loadThroughCache(path: string, cacheFile: string): Migration[] {
     const byName = new Map(cache?.files.map((known) => [known.name, known]));
     for (const { name, parsed } of listMigrationFiles(path)) admit(name, byName.get(name), parsed);
   }
-  if (changed) {
+  // Nothing to remember and nothing remembered (fresh files, or a file system without times): no write.
+  if (changed && (remembered.length > 0 || cache !== null)) {
     remembered.sort((a, b) => a.version - b.version);
     const complete = remembered.length === migrations.length && isSettled(dirInfo, now);
     writeFileCache(cacheFile, path, { directory: complete ? identityOf(dirInfo) : null, files: remembered });

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadMigrations, MigrationManager } from "../mod.ts";
+import { type CommandContext, print } from "../src/cli_flags.ts";
 import { type CliRun, fileBytes, repoPath, runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 const MIGRATIONS = repoPath("migrations");
@@ -393,4 +394,23 @@ INSERT INTO runs WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c 
       assert.deepEqual(conn.prepare("SELECT n FROM runs ORDER BY rowid").all().map((r) => r.n), [200000, 2]);
     });
   });
+});
+
+Deno.test("print() writes text given as lines in batches, every line once and in order", () => {
+  for (const count of [0, 1, 255, 256, 257, 600]) {
+    const written: string[] = [];
+    const lines = Array.from({ length: count }, (_, i) => `line ${i}`);
+    const c: CommandContext = {
+      flags: {},
+      positionals: [],
+      env: () => undefined,
+      io: { out: (text) => written.push(text), err: () => {}, color: false },
+    };
+    print(c, {}, () => lines);
+    assert.deepEqual(written.join("\n").split("\n").filter(Boolean), lines, `${count} lines`);
+    assert.ok(
+      written.every((text) => text.split("\n").length <= 256),
+      `${count} lines: batches of at most 256`,
+    );
+  }
 });
