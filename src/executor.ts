@@ -236,7 +236,7 @@ const CONFLICT_WORDS = /\b(BEGIN|COMMIT|END|ROLLBACK|VACUUM|ATTACH|DETACH|PRAGMA
 function rejectTransactionConflicts(sql: string): void {
   if (!CONFLICT_WORDS.test(sql)) return;
   for (const statement of splitStatements(sql)) {
-    const conflict = transactionConflict(statement);
+    const conflict = transactionConflict(statement, (name) => name.startsWith("strata_"));
     if (conflict) {
       const shown = statement.text.length > 60 ? `${statement.text.slice(0, 57)}...` : statement.text;
       throw new Error(

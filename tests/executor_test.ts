@@ -257,7 +257,6 @@ for (
     ["VACUUM", /cannot VACUUM inside a transaction/],
     ["PRAGMA journal_mode = WAL", /cannot change journal_mode/],
     ["PRAGMA main.journal_mode = WAL", /cannot change journal_mode/],
-    ["PRAGMA foreign_keys = OFF", /ignores PRAGMA foreign_keys/],
     ["ATTACH DATABASE ':memory:' AS other", /cannot ATTACH/],
   ] as const
 ) {

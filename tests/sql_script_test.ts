@@ -1,14 +1,26 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { splitStatements, transactionConflict } from "../src/sql_script.ts";
+import {
+  lineCommentOffsets,
+  setsForeignKeys,
+  splitStatements,
+  type SqlStatement,
+  transactionConflict,
+} from "../src/sql_script.ts";
 
 function texts(sql: string): string[] {
   return splitStatements(sql).map((s) => s.text);
 }
 
+const reserved = (name: string) => name.startsWith("strata_");
+
 function conflict(sql: string): string | null {
   const [statement] = splitStatements(sql);
-  return transactionConflict(statement);
+  return transactionConflict(statement, reserved);
+}
+
+function conflicts(statements: SqlStatement[]): (string | null)[] {
+  return statements.map((statement) => transactionConflict(statement, reserved));
 }
 
 Deno.test("splitStatements() splits on semicolons, trims, and drops empty statements", () => {
@@ -41,7 +53,7 @@ Deno.test("splitStatements() ignores semicolons inside quoted identifiers", () =
 Deno.test("splitStatements() ignores semicolons in line and block comments", () => {
   assert.deepEqual(
     texts("-- first; not a split\nSELECT 1; /* a; b; */ SELECT 2 -- tail;\n; SELECT 3"),
-    ["-- first; not a split\nSELECT 1", "/* a; b; */ SELECT 2 -- tail;", "SELECT 3"],
+    ["SELECT 1", "SELECT 2 -- tail;", "SELECT 3"],
   );
 });
 
@@ -122,7 +134,29 @@ Deno.test("transactionConflict() flags what SQLite refuses or ignores inside a t
   assert.match(conflict("DETACH x") ?? "", /DETACH/);
   assert.match(conflict("PRAGMA journal_mode = WAL") ?? "", /journal_mode/);
   assert.match(conflict("PRAGMA main.journal_mode=DELETE") ?? "", /journal_mode/);
-  assert.match(conflict("PRAGMA foreign_keys = ON") ?? "", /foreign_keys/);
+});
+
+Deno.test("transactionConflict() flags releasing or rolling back to the runner's savepoints", () => {
+  for (
+    const sql of [
+      "RELEASE strata_3",
+      "RELEASE SAVEPOINT strata_3",
+      'ROLLBACK TO "strata_3"',
+      "ROLLBACK TRANSACTION TO SAVEPOINT [strata_3]",
+      "SAVEPOINT strata_3",
+    ]
+  ) {
+    assert.match(conflict(sql) ?? "", /savepoint strata_3 belongs to the runner/, sql);
+  }
+});
+
+Deno.test("setsForeignKeys() tells a PRAGMA foreign_keys that sets it from one that reads it", () => {
+  const sets = (sql: string) => setsForeignKeys(splitStatements(sql)[0]);
+  assert.equal(sets("PRAGMA foreign_keys = OFF"), true);
+  assert.equal(sets("pragma main.foreign_keys=on"), true);
+  assert.equal(sets("PRAGMA foreign_keys"), false);
+  assert.equal(sets("PRAGMA foreign_key_check"), false);
+  assert.equal(conflict("PRAGMA foreign_keys = OFF"), null);
 });
 
 Deno.test("transactionConflict() allows ordinary statements, savepoints and ROLLBACK TO", () => {
@@ -151,5 +185,56 @@ Deno.test("no statement of a trigger with CASE ... END is mistaken for transacti
     CREATE TRIGGER trg2 AFTER DELETE ON t BEGIN DELETE FROM u WHERE id = OLD.id; END`;
   const statements = splitStatements(sql);
   assert.equal(statements.length, 2);
-  assert.deepEqual(statements.map(transactionConflict), [null, null]);
+  assert.deepEqual(conflicts(statements), [null, null]);
+});
+
+Deno.test("a column named begin never hides a COMMIT after a trigger", () => {
+  const sql = `CREATE TABLE t (begin, "end", x);
+    CREATE TRIGGER trg AFTER INSERT ON t BEGIN
+      UPDATE t SET begin = 0, "end" = CASE WHEN NEW.x > 0 THEN 1 END WHERE rowid = NEW.rowid;
+    END;
+    INSERT INTO t (x) VALUES (1); COMMIT; INSERT INTO t (x) VALUES (2)`;
+  const statements = splitStatements(sql);
+  assert.equal(statements.length, 5);
+  assert.deepEqual(conflicts(statements).map((c) => c !== null), [false, false, false, true, false]);
+});
+
+Deno.test("a trigger that sets a column named end is one statement with no conflict", () => {
+  const sql = `CREATE TRIGGER trg AFTER INSERT ON t BEGIN UPDATE t SET "end" = 1, begin = 2; END; SELECT 1`;
+  const statements = splitStatements(sql);
+  assert.equal(statements.length, 2);
+  assert.deepEqual(conflicts(statements), [null, null]);
+});
+
+Deno.test("a Tcl-style parameter $a(...) holds a semicolon, as SQLite reads it", () => {
+  assert.deepEqual(texts("SELECT $a(x;COMMIT); SELECT :b::c"), ["SELECT $a(x;COMMIT)", "SELECT :b::c"]);
+  assert.equal(conflict("SELECT $a(x;COMMIT)"), null);
+});
+
+Deno.test("splitStatements() quotes a statement from its first token, not the comment above it", () => {
+  const [statement] = splitStatements("-- make it durable\n/* now */ COMMIT;");
+  assert.equal(statement.text, "COMMIT");
+  assert.equal(statement.start, "-- make it durable\n/* now */ ".length);
+});
+
+Deno.test("splitStatements() agrees with SQLite on every statement of a tricky script", () => {
+  const sql = `CREATE TABLE t (begin, "end", "case", x);
+    CREATE TEMP TRIGGER IF NOT EXISTS trg BEFORE INSERT ON t BEGIN
+      SELECT CASE WHEN NEW.x < 0 THEN RAISE(ABORT, 'neg; ative') END;
+      UPDATE t SET begin = 1, "case" = 'end;' WHERE begin IS NULL;
+    END;
+    INSERT INTO t (x) VALUES (1), (2);
+    SELECT [odd;name] FROM (SELECT 1 AS [odd;name]);`;
+  const db = new DatabaseSync(":memory:");
+  try {
+    for (const statement of splitStatements(sql)) db.exec(statement.text);
+    assert.equal(db.prepare("SELECT count(*) AS n FROM t").get()?.n, 2);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("lineCommentOffsets() finds line comments outside strings and block comments", () => {
+  const sql = "SELECT '-- no';\n/* -- no\n*/ -- yes\n\"-- no\" -- also";
+  assert.deepEqual(lineCommentOffsets(sql), [sql.indexOf("-- yes"), sql.indexOf("-- also")]);
 });
