@@ -59,6 +59,7 @@ export {
   MigrationError,
   MigrationFileError,
   MigrationSetError,
+  RunInterruptedError,
   SchemaChangeError,
   StrataError,
 } from "./src/errors.ts";

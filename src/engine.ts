@@ -30,20 +30,53 @@ export interface RunResult {
 export interface SqlConnection {
   /** Runs one or many statements, separated by semicolons, as one script. */
   exec(sql: string): Promise<void>;
+  /**
+   * Whether a migration's script is best handed to {@link exec} whole: true for a server, where each
+   * call is a round trip. Otherwise the script is run one statement at a time, which takes time
+   * linear in its length on every embedded engine (one `exec` of a long script does not).
+   * @default {false}
+   */
+  readonly execScriptsWhole?: boolean;
   /** Runs one statement and returns its rows. */
   query(sql: string, params: SqlParams): Promise<Row[]>;
   /** Runs one statement and returns what it changed. */
   run(sql: string, params: SqlParams): Promise<RunResult>;
 }
 
+/**
+ * What a statement is about to do, as SQLite's authorizer reports it while preparing the statement,
+ * for the actions that can end or escape a transaction.
+ */
+export type GuardedAction =
+  | { kind: "transaction"; operation: string }
+  | { kind: "savepoint"; operation: string; name: string }
+  | { kind: "pragma"; name: string; value: string | null }
+  | { kind: "attach" }
+  | { kind: "detach"; name: string };
+
+/**
+ * Decides, for an action SQLite is about to prepare, why it must be refused (the reason becomes the
+ * statement's error message), or null to allow it.
+ */
+export type StatementGuard = (action: GuardedAction) => string | null;
+
 /** A write transaction, holding the database's write lock until it ends. */
 export interface WriteTransaction extends SqlConnection {
   /** Makes every change since the transaction began durable. */
   commit(): Promise<void>;
-  /** Discards every change since the transaction began. */
+  /** Discards every change since the transaction began, and releases the lock. */
   rollback(): Promise<void>;
-  /** Whether the transaction is still open (SQL run inside it may have ended it). */
+  /**
+   * Whether the transaction is still open: SQL run inside it may have ended it (a trigger's
+   * `RAISE(ROLLBACK)`, `INSERT OR ROLLBACK`). Cheap enough to ask after every statement.
+   */
   isOpen(): Promise<boolean>;
+  /**
+   * Has SQLite itself refuse, when it prepares them, the statements `guard` gives a reason for, until
+   * called again with null. Present only where the engine exposes SQLite's authorizer; elsewhere the
+   * toolkit reads each statement's leading keywords instead.
+   */
+  guard?(guard: StatementGuard | null): void;
 }
 
 /** An open database, as the manager sees it. */

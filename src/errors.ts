@@ -65,17 +65,75 @@ export class MigrationError extends StrataError {
   readonly direction: Direction;
   /** The migration's file, when it came from one. */
   readonly file?: string;
+  /**
+   * Versions this run applied (or rolled back) and kept before the failure, in order: they are
+   * committed. Empty when the whole run was rolled back.
+   */
+  readonly committed: readonly number[];
 
   /** Creates the error for one migration; the message is built by the caller. */
   constructor(
     message: string,
-    details: { version: number; description: string; direction: Direction; file?: string; cause?: unknown },
+    details: {
+      version: number;
+      description: string;
+      direction: Direction;
+      file?: string;
+      cause?: unknown;
+      committed?: readonly number[];
+    },
   ) {
     super(message, { cause: details.cause });
     this.version = details.version;
     this.description = details.description;
     this.direction = details.direction;
     this.file = details.file;
+    this.committed = details.committed ?? [];
+  }
+}
+
+/**
+ * A run was interrupted (its `signal` aborted; the CLI aborts on SIGINT and SIGTERM) and rolled back:
+ * nothing of the migrations it was running in its transaction was kept.
+ *
+ * @example Stop a run from outside
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { MigrationManager, RunInterruptedError } from "../mod.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * const controller = new AbortController();
+ * const manager = new MigrationManager(db).registerMigrations([
+ *   { version: 1, description: "create t", up: (db) => db.exec("CREATE TABLE t (x)") },
+ *   { version: 2, description: "wait", up: () => controller.abort("SIGTERM") },
+ * ]);
+ * await assert.rejects(manager.migrate({ signal: controller.signal }), (error) => {
+ *   assert.ok(error instanceof RunInterruptedError);
+ *   assert.equal(error.reason, "SIGTERM");
+ *   assert.equal(error.currentVersion, 0);
+ *   return true;
+ * });
+ * db.close();
+ * ```
+ */
+export class RunInterruptedError extends StrataError {
+  /** The abort signal's reason, such as `"SIGTERM"`. */
+  readonly reason: unknown;
+  /** The database's version afterwards. */
+  readonly currentVersion: number;
+  /** Versions this run had applied (or reverted) and kept before the interruption. */
+  readonly committed: readonly number[];
+
+  /** Creates the error; the message is built by the caller. */
+  constructor(
+    message: string,
+    details: { reason: unknown; currentVersion: number; committed?: readonly number[]; cause?: unknown },
+  ) {
+    super(message, { cause: details.cause });
+    this.reason = details.reason;
+    this.currentVersion = details.currentVersion;
+    this.committed = details.committed ?? [];
   }
 }
 

@@ -1,12 +1,29 @@
 /**
  * The executor handed to `up()` and `down()`: the same small API on every engine. Calls run in the
- * order they were made, and a call the migration forgot to `await` is still waited for, and its error
- * still fails the migration, before the migration's transaction is committed.
+ * order they were made; a call the migration forgot to `await` is still waited for, and its failure,
+ * unless the migration handled it, fails the migration (see `step_scope.ts`). After the migration
+ * has ended, every call is refused.
+ *
+ * A script given to `exec()` runs one statement at a time. Inside the run's transaction, statements
+ * that would end or escape it are refused: by SQLite's authorizer where the engine has one, else by
+ * reading each statement's keywords. A statement whose failure ends the transaction anyway (a
+ * trigger's `RAISE(ROLLBACK)`, `INSERT OR ROLLBACK`) ends the migration at once, so nothing after it
+ * can run outside the transaction.
  *
  * @module
  */
-import type { Row, RunResult, SqlConnection, SqlParam, SqlParams, SqlValue } from "./engine.ts";
-import { splitStatements, transactionConflict } from "./sql_script.ts";
+import type {
+  Row,
+  RunResult,
+  SqlConnection,
+  SqlParam,
+  SqlParams,
+  SqlValue,
+  WriteTransaction,
+} from "./engine.ts";
+import { type SqlStatement, statementsOf } from "./sql_script.ts";
+import type { StepScope } from "./step_scope.ts";
+import { type MigrationGuard, refusedStatement } from "./transaction_guard.ts";
 import type { BatchCopyOptions, BatchSummary, BatchUpdateOptions } from "./data_migration.ts";
 import type { RebuildResult, TableChange } from "./rebuild.ts";
 
@@ -62,47 +79,31 @@ function isNamedParams(value: unknown): value is Record<string, unknown> {
     !(value instanceof Uint8Array) && !Array.isArray(value);
 }
 
-/**
- * A promise that knows whether anyone awaited it, so the executor can tell a call the migration
- * handled itself (awaited, maybe inside try/catch) from one it forgot.
- */
-class TrackedPromise<T> extends Promise<T> {
-  observed = false;
-
-  static override get [Symbol.species](): PromiseConstructor {
-    return Promise;
-  }
-
-  override then<A = T, B = never>(
-    onFulfilled?: ((value: T) => A | PromiseLike<A>) | null,
-    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
-  ): Promise<A | B> {
-    this.observed = true;
-    return super.then(onFulfilled, onRejected);
-  }
+/** Where an executor runs its statements. */
+export interface ExecutorTarget {
+  /** The connection: the run's transaction, or the engine for a migration outside a transaction. */
+  connection: SqlConnection;
+  /** The run's transaction when the migration runs inside it, else null. */
+  transaction: WriteTransaction | null;
+  /** The migration's guard when it runs inside the run's transaction, else null. */
+  guard: MigrationGuard | null;
 }
 
-/** An {@link Executor} over one connection, for the span of one migration. */
+/** An {@link Executor} over one step's scope: every call goes through it. */
 export class MigrationExecutor implements Executor {
-  #connection: SqlConnection;
-  #tail: Promise<unknown> = Promise.resolve();
-  #calls: TrackedPromise<unknown>[] = [];
-  #statements = 0;
+  readonly #scope: StepScope;
+  readonly #target: ExecutorTarget;
+  readonly #direct: boolean;
   #mentionsReferences = false;
-  #transactional: boolean;
 
   /**
-   * Runs the migration's SQL on `connection`. When `transactional`, statements that would end the
-   * migration's transaction or that SQLite refuses inside one are rejected before they run.
+   * Runs a migration's calls in `scope`, on `target`. `direct` runs them at once instead of queueing
+   * them: for the statements of a helper that is itself one queued call.
    */
-  constructor(connection: SqlConnection, options: { transactional: boolean }) {
-    this.#connection = connection;
-    this.#transactional = options.transactional;
-  }
-
-  /** How many calls the migration made. */
-  get statementCount(): number {
-    return this.#statements;
+  constructor(scope: StepScope, target: ExecutorTarget, options: { direct?: boolean } = {}) {
+    this.#scope = scope;
+    this.#target = target;
+    this.#direct = options.direct ?? false;
   }
 
   /**
@@ -115,19 +116,28 @@ export class MigrationExecutor implements Executor {
   }
 
   exec(sql: string): Promise<void> {
-    return this.#enqueue(sql, [], () => this.#connection.exec(sql));
+    return this.#call("db.exec()", sql, [], () => this.#script(sql));
   }
 
   query<T extends Row = Row>(sql: string, ...params: SqlParam[] | [Record<string, SqlParam>]): Promise<T[]> {
-    return this.#enqueue(
+    return this.#call(
+      "db.query()",
       sql,
       params,
-      () => this.#connection.query(sql, normalizeParams(params)) as Promise<T[]>,
-    );
+      () =>
+        this.#single(sql, "db.query()", () => this.#target.connection.query(sql, normalizeParams(params))),
+    ) as Promise<
+      T[]
+    >;
   }
 
   run(sql: string, ...params: SqlParam[] | [Record<string, SqlParam>]): Promise<RunResult> {
-    return this.#enqueue(sql, params, () => this.#connection.run(sql, normalizeParams(params)));
+    return this.#call(
+      "db.run()",
+      sql,
+      params,
+      () => this.#single(sql, "db.run()", () => this.#target.connection.run(sql, normalizeParams(params))),
+    );
   }
 
   async tableExists(name: string): Promise<boolean> {
@@ -156,70 +166,129 @@ export class MigrationExecutor implements Executor {
   }
 
   rebuildTable(table: string, change: TableChange): Promise<RebuildResult> {
-    return this.#enqueueHelper(async (db) => (await import("./rebuild.ts")).rebuildTable(db, table, change));
+    return this.#helper(
+      "db.rebuildTable()",
+      async (db) => (await import("./rebuild.ts")).rebuildTable(db, table, change),
+    );
   }
 
   batchUpdate(options: BatchUpdateOptions): Promise<BatchSummary> {
-    return this.#enqueueHelper(async (db) => (await import("./data_migration.ts")).batchUpdate(db, options));
+    return this.#helper(
+      "db.batchUpdate()",
+      async (db) => (await import("./data_migration.ts")).batchUpdate(db, options),
+    );
   }
 
   batchCopy(options: BatchCopyOptions): Promise<BatchSummary> {
-    return this.#enqueueHelper(async (db) => (await import("./data_migration.ts")).batchCopy(db, options));
+    return this.#helper(
+      "db.batchCopy()",
+      async (db) => (await import("./data_migration.ts")).batchCopy(db, options),
+    );
   }
 
-  /**
-   * Waits for every call the migration made. Throws the error of the first call nobody awaited that
-   * failed: such an error would otherwise be lost and the migration committed half done.
-   */
-  async settle(): Promise<void> {
-    await this.#tail;
-    for (const call of this.#calls) {
-      if (!call.observed) await call;
-    }
-  }
-
-  #enqueue<T>(sql: string, params: readonly unknown[], work: () => Promise<T>): Promise<T> {
-    this.#statements++;
+  #call<T>(what: string, sql: string, params: readonly unknown[], work: () => Promise<T>): Promise<T> {
     this.#mentionsReferences ||= REFERENCES.test(sql) || params.some(mentionsReferences);
-    return this.#schedule(() => {
-      if (this.#transactional) rejectTransactionConflicts(sql);
-      return work();
-    });
+    return this.#direct ? this.#scope.direct(what, work) : this.#scope.queue(what, work);
   }
 
   /**
-   * Runs a helper (a rebuild, a batched update) as one call in the queue, so calls made after it
-   * wait for all of it. Its own statements go through an executor of their own: through this queue
-   * they would wait for the helper itself.
+   * Runs a helper (a rebuild, a batched update) as one call, so calls made after it wait for all of
+   * it. Its own statements go through an executor that runs them at once: queued, they would wait
+   * for the helper itself.
    */
-  #enqueueHelper<T>(helper: (db: MigrationExecutor) => Promise<T>): Promise<T> {
-    return this.#schedule(async () => {
-      const inner = new MigrationExecutor(this.#connection, { transactional: this.#transactional });
+  #helper<T>(what: string, helper: (db: MigrationExecutor) => Promise<T>): Promise<T> {
+    return this.#call(what, "", [], async () => {
+      const inner = new MigrationExecutor(this.#scope, this.#target, { direct: true });
       try {
-        const result = await helper(inner);
-        await inner.settle();
-        return result;
+        return await helper(inner);
       } finally {
-        this.#statements += inner.statementCount;
         this.#mentionsReferences ||= inner.mentionsReferences;
       }
     });
   }
 
-  #schedule<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(work, work);
-    this.#tail = run.then(noop, noop);
-    const tracked = new TrackedPromise<T>((resolve, reject) => {
-      Promise.prototype.then.call(run, resolve, reject);
-    });
-    // Mark the rejection as handled for the runtime; settle() still reports it if nobody else did.
-    Promise.prototype.then.call(tracked, undefined, noop);
-    this.#calls.push(tracked as TrackedPromise<unknown>);
-    return tracked;
+  async #script(sql: string): Promise<void> {
+    refuseNul(sql, "db.exec()");
+    const { connection } = this.#target;
+    if (connection.execScriptsWhole) {
+      for (const statement of statementsOf(sql)) this.#check(statement);
+      return await this.#statement(sql, () => connection.exec(sql));
+    }
+    for (const statement of statementsOf(sql)) {
+      this.#check(statement);
+      await this.#statement(statement.text, () => connection.exec(statement.text));
+    }
+  }
+
+  /** Runs the one statement of a `query()` or `run()`, refusing SQL with none or several. */
+  async #single<T>(sql: string, what: string, work: () => Promise<T>): Promise<T> {
+    refuseNul(sql, what);
+    const statements = statementsOf(sql);
+    const first = statements.next();
+    if (!first.done && !statements.next().done) {
+      throw new Error(
+        `${what} runs one statement, and SQLite would ignore every statement after the first of "${
+          shorten(sql)
+        }"; run a script with db.exec(), or make one call per statement.`,
+      );
+    }
+    if (!first.done) this.#check(first.value);
+    return await this.#statement(first.done ? sql : first.value.text, work);
+  }
+
+  /** Refuses a statement that would end or escape the transaction, where the engine cannot. */
+  #check(statement: SqlStatement): void {
+    const { guard, transaction } = this.#target;
+    if (!guard || typeof transaction?.guard === "function") return;
+    const reason = guard.check(statement);
+    if (reason) throw refusedStatement(statement.text, reason);
+  }
+
+  /**
+   * Runs one statement. A failure refused by SQLite's authorizer gets the guard's reason; a
+   * statement after which the run's transaction is no longer open fails the whole step at once.
+   */
+  async #statement<T>(text: string, work: () => Promise<T>): Promise<T> {
+    // A refusal of a statement the migration ran on the connection itself, not through this executor,
+    // is not this statement's.
+    this.#target.guard?.takeRefusal();
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      const refusal = this.#target.guard?.takeRefusal();
+      const failure = refusal ? refusedStatement(text, refusal) : error;
+      await this.#assertTransactionOpen(text, failure);
+      throw failure;
+    }
+    await this.#assertTransactionOpen(text, null);
+    return result;
+  }
+
+  async #assertTransactionOpen(text: string, cause: unknown): Promise<void> {
+    const { transaction } = this.#target;
+    if (!transaction || await transaction.isOpen()) return;
+    const reason = cause === null ? "" : `: ${cause instanceof Error ? cause.message : String(cause)}`;
+    const ended = new Error(`"${shorten(text)}" ended the run's transaction${reason}`, { cause });
+    this.#scope.fail(ended);
+    throw ended;
   }
 }
 
-function noop(): void {}
+/** SQLite reads SQL up to its first NUL byte and ignores the rest without a word. */
+function refuseNul(sql: string, what: string): void {
+  const at = sql.indexOf("\0");
+  if (at === -1) return;
+  throw new Error(
+    `the SQL given to ${what} contains a NUL character at offset ${at}, after which SQLite would ignore ` +
+      `the rest of it without a word; remove it (bind text that holds one as a parameter).`,
+  );
+}
+
+function shorten(text: string): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+}
 
 const REFERENCES = /references/i;
 
@@ -228,22 +297,4 @@ function mentionsReferences(value: unknown): boolean {
   if (typeof value === "string") return REFERENCES.test(value);
   return typeof value === "object" && value !== null && !ArrayBuffer.isView(value) &&
     Object.values(value).some((inner) => typeof inner === "string" && REFERENCES.test(inner));
-}
-
-/** Words a statement needs to conflict with the migration's transaction; most SQL has none of them. */
-const CONFLICT_WORDS = /\b(BEGIN|COMMIT|END|ROLLBACK|VACUUM|ATTACH|DETACH|PRAGMA)\b/i;
-
-function rejectTransactionConflicts(sql: string): void {
-  if (!CONFLICT_WORDS.test(sql)) return;
-  for (const statement of splitStatements(sql)) {
-    const conflict = transactionConflict(statement, (name) => name.startsWith("strata_"));
-    if (conflict) {
-      const shown = statement.text.length > 60 ? `${statement.text.slice(0, 57)}...` : statement.text;
-      throw new Error(
-        `"${shown}" cannot run in this migration: ${conflict}. Nothing of it ran. A migration that needs ` +
-          `it must run outside a transaction: set \`transaction: false\` on it (in a .sql file, ` +
-          `\`-- migrate:up transaction:false\`).`,
-      );
-    }
-  }
 }

@@ -24,7 +24,7 @@ import {
 import { fromFileUrl, isAbsolute, join, resolve, toFileUrl } from "./paths.ts";
 import { InvalidInputError, MigrationFileError } from "./errors.ts";
 import type { Executor } from "./executor.ts";
-import { builtMigration, type DeferredMigration, type Migration } from "./migration.ts";
+import { builtMigration, type DeferredMigration, type Migration, sqlBody } from "./migration.ts";
 
 /** A migration file name: at least three digits, an underscore, words joined by underscores. */
 const MIGRATION_FILE_NAME: RegExp = /^(\d{3,})_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)\.(ts|sql)$/;
@@ -368,8 +368,8 @@ export function parseSqlMigration(source: string, file: string): SqlSections {
  */
 function sqlSections(upSql: string, downSql: string | undefined, transaction: boolean): SqlSections {
   return {
-    up: (db) => db.exec(upSql),
-    ...(downSql !== undefined ? { down: (db: Executor) => db.exec(downSql) } : {}),
+    up: sqlBody(upSql),
+    ...(downSql !== undefined ? { down: sqlBody(downSql) } : {}),
     ...(transaction ? {} : { transaction: false as const }),
   };
 }

@@ -43,6 +43,13 @@ export interface MigrationManagerOptions {
    * @default {60000}
    */
   busyTimeoutMs?: number;
+  /**
+   * How long a migration may go without running SQL before it is stopped and rolled back, in
+   * milliseconds: a migration that awaits something that never settles would otherwise hold the
+   * write lock forever. 0 for no limit.
+   * @default {60000}
+   */
+  migrationTimeoutMs?: number;
 }
 
 /** Options shared by {@link MigrationManager.migrate} and {@link MigrationManager.rollback}. */
@@ -59,6 +66,11 @@ export interface RunOptions {
    * @default {false}
    */
   backup?: boolean | { dir?: string };
+  /**
+   * Interrupts the run when it aborts: the migration that runs is stopped, and what the run did in its
+   * transaction is rolled back ({@link RunInterruptedError}).
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of {@link MigrationManager.migrate}. */
@@ -114,6 +126,12 @@ export interface BaselineResult {
 /** The default of {@link MigrationManagerOptions.busyTimeoutMs}. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 60_000;
 
+/** The default of {@link MigrationManagerOptions.migrationTimeoutMs}. */
+export const DEFAULT_MIGRATION_TIMEOUT_MS = 60_000;
+
+/** The longest wait a timer can take, in milliseconds (2^31 - 1). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** How often to look again at a migration another run has started outside a transaction. */
 const STARTED_POLL_MS = 100;
 
@@ -145,6 +163,7 @@ export class MigrationManager {
   readonly #engine: SqlEngine;
   readonly #history: HistoryStore;
   readonly #busyTimeoutMs: number;
+  readonly #migrationTimeoutMs: number;
   #known: Migration[] = [];
 
   /**
@@ -164,6 +183,14 @@ export class MigrationManager {
       );
     }
     this.#busyTimeoutMs = busy;
+    const limit = options.migrationTimeoutMs ?? DEFAULT_MIGRATION_TIMEOUT_MS;
+    if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_TIMER_MS) {
+      throw new InvalidInputError(
+        `migrationTimeoutMs must be a whole number of milliseconds from 0 (no limit) to ${MAX_TIMER_MS}; got ${limit}.`,
+        "migrationTimeoutMs",
+      );
+    }
+    this.#migrationTimeoutMs = limit;
   }
 
   /**
@@ -387,7 +414,11 @@ export class MigrationManager {
             )
             : undefined;
           const { executeRun } = await import("./runner.ts");
-          const outcome = await executeRun(this.#runContext(), { ...request, dryRun });
+          const outcome = await executeRun(this.#runContext(), {
+            ...request,
+            dryRun,
+            signal: options.signal,
+          });
           return { ...outcome, dryRun, ...(backup ? { backup } : {}) };
         } catch (error) {
           if (!(error instanceof StartedElsewhere)) throw error;
@@ -423,6 +454,7 @@ export class MigrationManager {
       engine: this.#engine,
       history: this.#history,
       busyTimeoutMs: this.#busyTimeoutMs,
+      migrationTimeoutMs: this.#migrationTimeoutMs,
       readState: (tx) => this.#readChecked(tx),
     };
   }

@@ -100,6 +100,24 @@ export function resolveMigration(m: Migration): Promise<Migration> {
   return isDeferred(m) ? m.resolve() : Promise.resolve(m);
 }
 
+/** The bodies made by {@link sqlBody}: each makes one call and awaits it. */
+const SQL_BODIES = new WeakSet<object>();
+
+/**
+ * The `up()` or `down()` of a `.sql` section: runs the section as one script. A step with such a body
+ * ends with its one call, without waiting for stray calls, since it makes none.
+ */
+export function sqlBody(sql: string): (db: Executor) => Promise<void> {
+  const body = (db: Executor) => db.exec(sql);
+  SQL_BODIES.add(body);
+  return body;
+}
+
+/** Whether a function is the body of a `.sql` section, made by {@link sqlBody}. */
+export function isSqlBody(body: unknown): boolean {
+  return typeof body === "function" && SQL_BODIES.has(body);
+}
+
 /** Anything {@link MigrationManager.registerMigrations} accepts: objects, classes and instances. */
 export type MigrationInput =
   | Migration

@@ -15,17 +15,22 @@
  * @module
  */
 import { isBusyError, type SqlEngine, type WriteTransaction } from "./engine.ts";
-import { DatabaseStateError, type Direction } from "./errors.ts";
+import { DatabaseStateError, type Direction, MigrationError, RunInterruptedError } from "./errors.ts";
 import type { HistoryStore } from "./history.ts";
-import { type Migration, resolveMigration } from "./migration.ts";
+import { label, listForMessage, type Migration, resolveMigration } from "./migration.ts";
 import type { DatabaseState } from "./planner.ts";
 import {
+  assertNoNewForeignKeyViolations,
+  migrationFailure,
+  recordOutsideStep,
   runStep,
   runStepOutsideTransaction,
   type StepContext,
+  StepFailed,
   type StepResult,
   watchForeignKeys,
 } from "./step.ts";
+import { describeReason, type LateCallError, type RunControl } from "./step_scope.ts";
 
 /** What a run needs from the manager. */
 export interface RunContext {
@@ -37,6 +42,8 @@ export interface RunContext {
   readState(db: WriteTransaction): Promise<DatabaseState>;
   /** The busy timeout in force, for messages. */
   busyTimeoutMs: number;
+  /** How long a migration may wait without running SQL, in milliseconds; 0 for no limit. */
+  migrationTimeoutMs: number;
 }
 
 /** One migrate or rollback run. */
@@ -51,6 +58,8 @@ export interface RunRequest {
   check?(plan: readonly Migration[]): void;
   /** Run everything, report what it did, then roll it all back. @default {false} */
   dryRun?: boolean;
+  /** Interrupts the run: what it did in its transaction is rolled back. */
+  signal?: AbortSignal;
 }
 
 /** What a run did. */
@@ -59,6 +68,34 @@ export interface RunOutcome {
   steps: StepResult[];
   /** The database's version afterwards. */
   currentVersion: number;
+}
+
+/**
+ * The run as its steps see it: late calls are reported to it while it is open, and they, like the
+ * caller's signal, interrupt the step that runs.
+ */
+class RunWatch implements RunControl {
+  readonly signal: AbortSignal;
+  /** The first call made after its step finished, while the run was open. */
+  lateCall: LateCallError | null = null;
+  readonly #late = new AbortController();
+  #open = true;
+
+  constructor(external: AbortSignal | undefined) {
+    this.signal = external ? AbortSignal.any([external, this.#late.signal]) : this.#late.signal;
+  }
+
+  calledLate(error: LateCallError): boolean {
+    if (!this.#open) return false;
+    this.lateCall ??= error;
+    this.#late.abort(error);
+    return true;
+  }
+
+  /** From now on, late calls are the caller's to see: the run is being committed or rolled back. */
+  close(): void {
+    this.#open = false;
+  }
 }
 
 /** Runs `work` with foreign-key enforcement off, turning it back on afterwards if it was on. */
@@ -116,18 +153,25 @@ export async function inWriteTransaction<T>(
 /**
  * Runs a migrate or rollback under the write lock; see the module documentation for the guarantees.
  *
- * @throws {MigrationError} when a migration fails (after committing the ones before it).
+ * @throws {MigrationError} when a migration fails (after committing the ones before it, unless the
+ *   failure ended the run's transaction, or was a late call, which roll the whole run back).
+ * @throws {RunInterruptedError} when `request.signal` aborts; the run is rolled back.
  * @throws {DatabaseStateError} when the database is refused once the lock is held.
  */
 export async function executeRun(ctx: RunContext, request: RunRequest): Promise<RunOutcome> {
   return await withForeignKeysDeferred(ctx.engine, async (checkForeignKeys) => {
     const startedAt = isoNow();
+    const run = new RunWatch(request.signal);
     let tx = await beginWrite(ctx);
     try {
       const state = await ctx.readState(tx);
       const plan = await Promise.all(request.plan(state).map(resolveMigration));
       request.check?.(plan);
+      if (request.signal?.aborted) {
+        throw interrupted(request.signal.reason, null, [], [], state.currentVersion);
+      }
       if (plan.length === 0) {
+        run.close();
         await tx.rollback();
         return { steps: [], currentVersion: state.currentVersion };
       }
@@ -135,47 +179,59 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
       for (const entry of state.imported) await ctx.history.record(tx, entry);
       const foreignKeys = checkForeignKeys ? await watchForeignKeys(tx) : null;
       const steps: StepResult[] = [];
-      let failure: unknown = null;
+      /** Steps committed so far; the others are in `tx`, and go if it is rolled back. */
+      let committed = 0;
+      let failure: StepFailed | null = null;
       for (const migration of plan) {
-        const step: StepContext = {
-          tx,
-          history: ctx.history,
-          foreignKeys,
-          now: isoNow,
-          preview: request.dryRun,
-        };
+        if (run.signal.aborted) break;
         if (migration.transaction === false && request.dryRun) {
           steps.push(notPreviewed(migration, request.direction));
           break;
         }
+        const step: StepContext = {
+          tx,
+          history: ctx.history,
+          foreignKeys,
+          run,
+          timeoutMs: ctx.migrationTimeoutMs,
+          now: isoNow,
+          preview: request.dryRun,
+        };
         try {
           if (migration.transaction === false) {
-            const outside = await runStepOutsideTransaction(step, ctx.engine, migration, request.direction);
-            tx = await beginWrite(ctx);
-            await outside.finish(tx);
-            steps.push(outside.step);
+            committed = steps.length;
+            tx = await runOutside(ctx, step, migration, request.direction, steps);
           } else {
             steps.push(await runStep(step, migration, request.direction));
           }
         } catch (error) {
+          if (!(error instanceof StepFailed)) throw error;
           failure = error;
           break;
         }
       }
-      const nothingKept = steps.length === 0;
-      if (request.dryRun || nothingKept || !(await tx.isOpen())) {
+      const versions = (from: number, to?: number) => steps.slice(from, to).map((s) => s.version);
+      const kept = versions(0, committed);
+      run.close();
+      if (run.lateCall) {
         await tx.rollback();
-        if (failure) throw failure;
+        throw lateCallFailure(run.lateCall, plan, kept, versions(committed));
+      }
+      if (request.signal?.aborted) {
+        await tx.rollback();
+        const currentVersion = versionAfter(state, steps.slice(0, committed), request.direction);
+        throw interrupted(request.signal.reason, failure, kept, versions(committed), currentVersion);
+      }
+      if (failure && !(await tx.isOpen())) {
+        await tx.rollback();
+        throw migrationFailure(failure, transactionEnded(versions(committed)), kept);
+      }
+      if (request.dryRun || steps.length === 0) {
+        await tx.rollback();
+        if (failure) throw migrationFailure(failure, ROLLED_BACK_ALONE, []);
         return { steps, currentVersion: state.currentVersion };
       }
-      const remaining = new Set(
-        [...state.applied.values()].filter((e) => e.state === "applied").map((e) => e.version),
-      );
-      for (const step of steps) {
-        if (request.direction === "up") remaining.add(step.version);
-        else remaining.delete(step.version);
-      }
-      const currentVersion = Math.max(0, ...remaining);
+      const currentVersion = versionAfter(state, steps, request.direction);
       await ctx.history.logRun(tx, {
         command: request.command,
         fromVersion: state.currentVersion,
@@ -184,13 +240,137 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
         finishedAt: isoNow(),
       }, state.legacy);
       await tx.commit();
-      if (failure) throw failure;
+      if (failure) throw migrationFailure(failure, ROLLED_BACK_ALONE, versions(0));
       return { steps, currentVersion };
     } catch (error) {
+      run.close();
       await tx.rollback();
       throw error;
     }
   });
+}
+
+/**
+ * Runs a migration outside a transaction (see `runStepOutsideTransaction`) and records its outcome in
+ * a new write transaction, which it returns. Foreign keys are switched off again (the migration may
+ * have switched them on, and a later rebuild would then cascade), and violations it left are its
+ * own: it fails for them, and the baseline is taken again after it.
+ *
+ * @throws {MigrationError} when it failed: it is recorded as failed, and its statements before the
+ *   failure stay.
+ */
+async function runOutside(
+  ctx: RunContext,
+  step: StepContext,
+  migration: Migration,
+  direction: Direction,
+  steps: StepResult[],
+): Promise<WriteTransaction> {
+  const outside = await runStepOutsideTransaction(step, ctx.engine, migration, direction);
+  if (step.foreignKeys) await ctx.engine.exec("PRAGMA foreign_keys = OFF");
+  const tx = await beginWrite(ctx);
+  let failure = outside.failure;
+  if (step.foreignKeys && failure === null) {
+    step.foreignKeys.declared ||= outside.mentionsReferences;
+    if (step.foreignKeys.declared) {
+      failure = await assertNoNewForeignKeyViolations(tx, step.foreignKeys.baseline).then(
+        () => null,
+        (e) => e,
+      );
+    }
+    step.foreignKeys.baseline = (await watchForeignKeys(tx)).baseline;
+  }
+  const record = { ...step, tx };
+  await recordOutsideStep(record, migration, {
+    direction,
+    durationMs: outside.step.durationMs,
+    failed: !!failure,
+  });
+  if (failure === null) {
+    steps.push(outside.step);
+    return tx;
+  }
+  await tx.commit();
+  const verb = direction === "up" ? "applied" : "reverted";
+  throw migrationFailure(
+    new StepFailed(migration, direction, failure),
+    `It ran outside a transaction, so what it did before the failure stays: it may be partly ${verb}, and ` +
+      `it is recorded as failed. Check the database, then record the outcome with ` +
+      `\`migrate mark ${migration.version} --applied\` or \`--pending\`.`,
+    steps.map((s) => s.version),
+  );
+}
+
+const ROLLED_BACK_ALONE = "It was rolled back and the database is as it was before it; fix it and run again.";
+
+function transactionEnded(pendingAgain: readonly number[]): string {
+  const earlier = pendingAgain.length === 0
+    ? ""
+    : ` Migration${pendingAgain.length === 1 ? "" : "s"} ${listForMessage(pendingAgain.map(String))}, ` +
+      `applied before it in this run, ${pendingAgain.length === 1 ? "was" : "were"} rolled back with it ` +
+      `and ${pendingAgain.length === 1 ? "is" : "are"} pending again.`;
+  return `SQLite ended the run's transaction with it, so the whole run was rolled back.${earlier} Nothing of ` +
+    `the run was kept; fix the migration and run again.`;
+}
+
+function lateCallFailure(
+  error: LateCallError,
+  plan: readonly Migration[],
+  kept: readonly number[],
+  pendingAgain: readonly number[],
+): MigrationError {
+  const migration = plan.find((m) => m.version === error.version)!;
+  const again = pendingAgain.length === 0
+    ? ""
+    : ` (migration${pendingAgain.length === 1 ? "" : "s"} ${listForMessage(pendingAgain.map(String))} ` +
+      `of this run ${pendingAgain.length === 1 ? "is" : "are"} pending again)`;
+  return new MigrationError(
+    `${error.message} The call came while the run was still open, so the run was rolled back${again}: ` +
+      `what migration ${label(migration)} meant to do was not all done when it was recorded. Await every ` +
+      `call, then run again.`,
+    {
+      version: migration.version,
+      description: migration.description,
+      direction: "up",
+      file: migration.file,
+      cause: error,
+      committed: kept,
+    },
+  );
+}
+
+function interrupted(
+  reason: unknown,
+  failure: StepFailed | null,
+  kept: readonly number[],
+  pendingAgain: readonly number[],
+  currentVersion: number,
+): RunInterruptedError {
+  const during = failure ? ` during migration ${label(failure.migration)}` : "";
+  const again = pendingAgain.length === 0
+    ? ""
+    : `: migration${pendingAgain.length === 1 ? "" : "s"} ${listForMessage(pendingAgain.map(String))} ` +
+      `of this run ${pendingAgain.length === 1 ? "is" : "are"} pending again`;
+  const keptNote = kept.length === 0
+    ? ""
+    : ` (${listForMessage(kept.map(String))}, committed before it, stay)`;
+  return new RunInterruptedError(
+    `The run was interrupted (${describeReason(reason)})${during} and rolled back${again}${keptNote}. ` +
+      `The database is at version ${currentVersion}.`,
+    { reason, currentVersion, committed: kept, cause: failure?.cause },
+  );
+}
+
+/** The database's version after a run that kept `steps`. */
+function versionAfter(state: DatabaseState, steps: readonly StepResult[], direction: Direction): number {
+  const remaining = new Set(
+    [...state.applied.values()].filter((e) => e.state === "applied").map((e) => e.version),
+  );
+  for (const step of steps) {
+    if (direction === "up") remaining.add(step.version);
+    else remaining.delete(step.version);
+  }
+  return Math.max(0, ...remaining);
 }
 
 function notPreviewed(migration: Migration, direction: Direction): StepResult {

@@ -121,16 +121,18 @@ function parameterEnd(sql: string, from: number): number {
   return i;
 }
 
-/**
- * Reads the token at `i` and calls `visit(kind, start, end)`; returns where the next token starts.
- * Comments are spaces; a name or keyword is a word.
- */
-function nextToken(sql: string, i: number, visit: (kind: Kind, start: number, end: number) => void): number {
+/** Where a token ends and what it is: filled in by {@link readToken}, reused for every token. */
+interface TokenCursor {
+  kind: Kind;
+  end: number;
+}
+
+/** Reads the token that starts at `i` into `cursor`. Comments are spaces; a name or keyword is a word. */
+function readToken(sql: string, i: number, cursor: TokenCursor): void {
   const code = sql.charCodeAt(i);
-  let end: number;
+  let end = i + 1;
   let kind = Kind.Other;
   if (isSpace(code)) {
-    end = i + 1;
     while (end < sql.length && isSpace(sql.charCodeAt(end))) end++;
     kind = Kind.Space;
   } else if (code === 0x2d && sql.charCodeAt(i + 1) === 0x2d) {
@@ -141,59 +143,54 @@ function nextToken(sql: string, i: number, visit: (kind: Kind, start: number, en
     end = until(sql, "*/", i + 2);
     kind = Kind.Space;
   } else if (code === 0x3b) {
-    end = i + 1;
     kind = Kind.Semicolon;
   } else if (code === 0x27 || code === 0x22 || code === 0x60) {
     end = quotedEnd(sql, i, code);
   } else if (code === 0x5b) {
     end = until(sql, "]", i + 1);
   } else if (isNameStart(code)) {
-    end = i + 1;
     while (end < sql.length && isNameChar(sql.charCodeAt(end))) end++;
     kind = Kind.Word;
   } else if (code === 0x24 || code === 0x40 || code === 0x3a || code === 0x23) {
     end = parameterEnd(sql, i);
   } else if (code >= 0x30 && code <= 0x39) {
-    end = i + 1;
     while (end < sql.length && (isNameChar(sql.charCodeAt(end)) || sql.charCodeAt(end) === 0x2e)) end++;
-  } else {
-    end = i + 1;
   }
-  visit(kind, i, end);
-  return end;
+  cursor.kind = kind;
+  cursor.end = end;
 }
 
 /**
- * Calls `visit` with each statement of a script, in order, without building a list: a script of
- * hundreds of megabytes is read once. Statements that are only comments or whitespace are skipped.
+ * The statements of a script, in order, read as they are asked for: a script of hundreds of
+ * megabytes is read once, without a list of its statements. Statements that are only comments or
+ * whitespace are skipped.
  */
-export function forEachStatement(sql: string, visit: (statement: SqlStatement) => void): void {
+export function* statementsOf(sql: string): Generator<SqlStatement, void, undefined> {
+  const cursor: TokenCursor = { kind: Kind.Space, end: 0 };
   let state = 0;
   let start = -1; // first token of the statement being read
   let keywords: string[] = [];
-  const onToken = (kind: Kind, from: number, to: number) => {
-    if (kind === Kind.Space) {
+  for (let i = 0; i < sql.length; i = cursor.end) {
+    readToken(sql, i, cursor);
+    if (cursor.kind === Kind.Space) {
       state = STATES[state][Token.Ws];
-      return;
-    }
-    if (kind === Kind.Semicolon) {
+    } else if (cursor.kind === Kind.Semicolon) {
       state = STATES[state][Token.Semi];
       if (state === 1 && start !== -1) {
-        visit({ text: sql.slice(start, from).trimEnd(), start, keywords });
+        yield { text: sql.slice(start, i).trimEnd(), start, keywords };
         start = -1;
         keywords = [];
       }
-      return;
+    } else {
+      if (start === -1) start = i;
+      if (keywords.length < 5) {
+        const text = sql.slice(i, cursor.end);
+        keywords.push(cursor.kind === Kind.Word ? text.toUpperCase() : isQuoted(text) ? "" : text);
+      }
+      state = STATES[state][cursor.kind === Kind.Word ? keywordToken(sql, i, cursor.end) : Token.Other];
     }
-    if (start === -1) start = from;
-    if (keywords.length < 5) {
-      const text = sql.slice(from, to);
-      keywords.push(kind === Kind.Word ? text.toUpperCase() : isQuoted(text) ? "" : text);
-    }
-    state = STATES[state][kind === Kind.Word ? keywordToken(sql, from, to) : Token.Other];
-  };
-  for (let i = 0; i < sql.length;) i = nextToken(sql, i, onToken);
-  if (start !== -1) visit({ text: sql.slice(start).trimEnd(), start, keywords });
+  }
+  if (start !== -1) yield { text: sql.slice(start).trimEnd(), start, keywords };
 }
 
 /** The state machine's class of a word: most words are none of its keywords, told by length and first letter. */
@@ -225,9 +222,7 @@ function isQuoted(text: string): boolean {
  * ```
  */
 export function splitStatements(sql: string): SqlStatement[] {
-  const statements: SqlStatement[] = [];
-  forEachStatement(sql, (statement) => statements.push(statement));
-  return statements;
+  return [...statementsOf(sql)];
 }
 
 /**
@@ -236,10 +231,11 @@ export function splitStatements(sql: string): SqlStatement[] {
  */
 export function lineCommentOffsets(sql: string): number[] {
   const offsets: number[] = [];
-  const onToken = (kind: Kind, from: number) => {
-    if (kind === Kind.Space && sql.charCodeAt(from) === 0x2d) offsets.push(from);
-  };
-  for (let i = 0; i < sql.length;) i = nextToken(sql, i, onToken);
+  const cursor: TokenCursor = { kind: Kind.Space, end: 0 };
+  for (let i = 0; i < sql.length; i = cursor.end) {
+    readToken(sql, i, cursor);
+    if (cursor.kind === Kind.Space && sql.charCodeAt(i) === 0x2d) offsets.push(i);
+  }
   return offsets;
 }
 
@@ -247,8 +243,9 @@ export function lineCommentOffsets(sql: string): number[] {
  * Why a statement cannot run inside a migration's transaction, or null when it can: transaction
  * control would end or escape the transaction the migration is atomic in, releasing or rolling back
  * to one of the runner's savepoints (`reservedSavepoint` tells their names) would break the
- * migration's own rollback, and SQLite refuses a few statements inside any transaction. Used where
- * the engine has no authorizer to ask SQLite itself.
+ * migration's own rollback, and attaching a database or changing the journal mode would reach past
+ * it. Used where the engine has no authorizer to ask SQLite itself. (`VACUUM` is left to SQLite,
+ * which refuses it inside a transaction on every engine.)
  */
 export function transactionConflict(
   statement: SqlStatement,
@@ -268,7 +265,6 @@ export function transactionConflict(
       return `the savepoint ${name} belongs to the runner, which rolls the migration back with it`;
     }
   }
-  if (first === "VACUUM") return "SQLite cannot VACUUM inside a transaction";
   if (first === "ATTACH" || first === "DETACH") return `SQLite cannot ${first} inside a transaction`;
   if (first === "PRAGMA") {
     // PRAGMA [schema.]name, then "=" or "(" when it sets a value; reading it is harmless.
@@ -283,10 +279,11 @@ export function transactionConflict(
 /** The savepoint a `SAVEPOINT`, `RELEASE [SAVEPOINT]` or `ROLLBACK [TRANSACTION] TO [SAVEPOINT]` names. */
 function savepointName(text: string): string | null {
   const words: string[] = [];
-  const onToken = (kind: Kind, from: number, to: number) => {
-    if (kind !== Kind.Space) words.push(text.slice(from, to));
-  };
-  for (let i = 0; i < text.length && words.length < 6;) i = nextToken(text, i, onToken);
+  const cursor: TokenCursor = { kind: Kind.Space, end: 0 };
+  for (let i = 0; i < text.length && words.length < 6; i = cursor.end) {
+    readToken(text, i, cursor);
+    if (cursor.kind !== Kind.Space) words.push(text.slice(i, cursor.end));
+  }
   let at = 1;
   const skip = (word: string) => {
     if (words[at]?.toUpperCase() === word && at < words.length - 1) at++;

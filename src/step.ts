@@ -8,13 +8,15 @@
  *
  * @module
  */
-import type { Row, SqlConnection, WriteTransaction } from "./engine.ts";
+import type { Row, SqlConnection, SqlEngine, WriteTransaction } from "./engine.ts";
 import type { DatabaseSchema } from "./schema.ts";
 import { type Direction, MigrationError } from "./errors.ts";
-import { MigrationExecutor } from "./executor.ts";
+import { type ExecutorTarget, MigrationExecutor } from "./executor.ts";
 import type { AppliedMigration, HistoryStore } from "./history.ts";
-import { label, type Migration } from "./migration.ts";
+import { isSqlBody, label, type Migration } from "./migration.ts";
 import { nameOf } from "./planner.ts";
+import { describeReason, type RunControl, StepScope } from "./step_scope.ts";
+import { type MigrationGuard, migrationGuard, RUNNER_SAVEPOINT_PREFIX } from "./transaction_guard.ts";
 
 /** What running one migration did. */
 export interface StepResult {
@@ -28,6 +30,8 @@ export interface StepResult {
   durationMs: number;
   /** Calls the migration made to the executor. */
   statements: number;
+  /** What the migration ran that did nothing (`PRAGMA foreign_keys` in its transaction). */
+  notices?: string[];
   /** In a dry run, what the migration would change. */
   preview?: StepPreview;
 }
@@ -71,37 +75,88 @@ export interface StepContext {
   history: HistoryStore;
   /** What the run knows of foreign keys, or null when they are not enforced (no check). */
   foreignKeys: ForeignKeyWatch | null;
+  /** The run the step belongs to: late calls are reported to it, and it may be interrupted. */
+  run: RunControl;
+  /** How long a migration may wait without running SQL, in milliseconds; 0 for no limit. */
+  timeoutMs: number;
   /** The current time, ISO-8601, for the history record. */
   now: () => string;
   /** Measure what each migration changes (for a dry run). @default {false} */
   preview?: boolean;
 }
 
+/** A step that failed: the migration, and why. The runner says what it means for the run. */
+export class StepFailed extends Error {
+  /** The migration that failed. */
+  readonly migration: Migration;
+  /** Which way it ran. */
+  readonly direction: Direction;
+
+  /** Creates the failure of `migration` with its cause. */
+  constructor(migration: Migration, direction: Direction, cause: unknown) {
+    super(`Migration ${label(migration)} failed: ${reasonOf(cause)}`, { cause });
+    this.migration = migration;
+    this.direction = direction;
+  }
+}
+
+/** One step's scope and its executor, on a connection. */
+function openStep(
+  ctx: StepContext,
+  migration: Migration,
+  direction: Direction,
+  target: Omit<ExecutorTarget, "guard">,
+): { scope: StepScope; executor: MigrationExecutor; notices: string[]; guard: MigrationGuard | null } {
+  const notices: string[] = [];
+  const guard = target.transaction
+    ? migrationGuard((notice) => notices.includes(notice) || notices.push(notice))
+    : null;
+  const scope = new StepScope({ migration, direction, run: ctx.run, timeoutMs: ctx.timeoutMs });
+  return { scope, executor: new MigrationExecutor(scope, { ...target, guard }), notices, guard };
+}
+
+/** Runs `up()` or `down()` in its scope until the step ends, then seals it (see `step_scope.ts`). */
+async function runBody(
+  scope: StepScope,
+  executor: MigrationExecutor,
+  migration: Migration,
+  direction: Direction,
+): Promise<void> {
+  const body = direction === "up" ? migration.up : migration.down!;
+  try {
+    await scope.run(() => body(executor), isSqlBody(body));
+  } finally {
+    await scope.seal();
+  }
+}
+
 /**
  * Applies or reverts one migration inside a savepoint of the run's transaction, with its history
- * record. On failure the savepoint is rolled back and a {@link MigrationError} thrown: the database
- * is exactly as before this migration.
+ * record. On failure the savepoint is rolled back (when the transaction is still open) and a
+ * {@link StepFailed} thrown.
  */
 export async function runStep(
   ctx: StepContext,
   migration: Migration,
   direction: Direction,
 ): Promise<StepResult> {
-  const savepoint = `strata_${migration.version}`;
+  const savepoint = `${RUNNER_SAVEPOINT_PREFIX}${migration.version}`;
   await ctx.tx.exec(`SAVEPOINT ${savepoint}`);
   const started = performance.now();
+  const { scope, executor, notices, guard } = openStep(ctx, migration, direction, {
+    connection: ctx.tx,
+    transaction: ctx.tx,
+  });
   try {
     const before = ctx.preview ? await observe(ctx.tx) : null;
-    const executor = new MigrationExecutor(ctx.tx, { transactional: true });
-    const body = direction === "up" ? migration.up : migration.down;
-    await body!(executor);
-    await executor.settle();
-    const preview = before ? await compare(before, await observe(ctx.tx)) : undefined;
-    if (!(await ctx.tx.isOpen())) {
-      throw new Error(
-        "it ended the transaction it runs in (COMMIT, END or ROLLBACK in its SQL); remove that statement",
-      );
+    ctx.tx.guard?.(guard!.guard);
+    try {
+      await runBody(scope, executor, migration, direction);
+    } finally {
+      ctx.tx.guard?.(null);
     }
+    if (!(await ctx.tx.isOpen())) throw new Error("it ended the transaction it runs in");
+    const preview = before ? await compare(before, await observe(ctx.tx)) : undefined;
     if (ctx.foreignKeys) {
       ctx.foreignKeys.declared ||= executor.mentionsReferences;
       if (ctx.foreignKeys.declared) await assertNoNewForeignKeyViolations(ctx.tx, ctx.foreignKeys.baseline);
@@ -113,20 +168,32 @@ export async function runStep(
       await ctx.history.remove(ctx.tx, migration.version);
     }
     await ctx.tx.exec(`RELEASE ${savepoint}`);
-    return {
-      version: migration.version,
-      description: migration.description,
-      direction,
-      durationMs,
-      statements: executor.statementCount,
-      ...(preview ? { preview } : {}),
-    };
+    return stepResult(migration, direction, durationMs, scope.calls, notices, preview);
   } catch (cause) {
     if (await ctx.tx.isOpen()) {
       await ctx.tx.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
     }
-    throw migrationFailure(migration, direction, cause);
+    throw new StepFailed(migration, direction, cause);
   }
+}
+
+function stepResult(
+  migration: Migration,
+  direction: Direction,
+  durationMs: number,
+  calls: number,
+  notices: readonly string[],
+  preview?: StepPreview,
+): StepResult {
+  return {
+    version: migration.version,
+    description: migration.description,
+    direction,
+    durationMs,
+    statements: calls,
+    ...(notices.length > 0 ? { notices: [...notices] } : {}),
+    ...(preview ? { preview } : {}),
+  };
 }
 
 interface Observation {
@@ -158,58 +225,67 @@ async function compare(before: Observation, after: Observation): Promise<StepPre
   return { rowsChanged: after.changes - before.changes, created, altered, dropped, destructive };
 }
 
+/** What running a migration outside a transaction did; the runner records it. */
+export interface OutsideStep {
+  /** The step, as a successful one is reported. */
+  step: StepResult;
+  /** Why it failed, or null; its statements before the failure stay. */
+  failure: unknown;
+  /** Whether a foreign key may now exist: it mentioned `REFERENCES`. */
+  mentionsReferences: boolean;
+}
+
 /**
  * Runs a migration that opted out of transactions. Its start is recorded in the run's transaction,
- * which is then committed (releasing the lock, keeping the migrations before it); it runs on its own;
- * `finish` records its end in the next transaction. A crash in between leaves it marked as started,
- * which the next run reports instead of guessing.
+ * which is then committed (releasing the lock, keeping the migrations before it); it runs on its
+ * own; the runner records its end in the next transaction. A crash in between leaves it marked as
+ * started, which the next run reports instead of guessing. A transaction it leaves open is rolled
+ * back, never committed: it would hold half of what the migration meant to do.
  */
 export async function runStepOutsideTransaction(
   ctx: StepContext,
-  engine: SqlConnection,
+  engine: SqlEngine,
   migration: Migration,
   direction: Direction,
-): Promise<{ step: StepResult; finish: (tx: WriteTransaction) => Promise<void> }> {
+): Promise<OutsideStep> {
   await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), null, "started"));
   await ctx.tx.commit();
   const started = performance.now();
-  const executor = new MigrationExecutor(engine, { transactional: false });
+  const { scope, executor } = openStep(ctx, migration, direction, { connection: engine, transaction: null });
+  let failure: unknown = null;
   try {
-    const body = direction === "up" ? migration.up : migration.down;
-    await body!(executor);
-    await executor.settle();
-  } catch (cause) {
-    // Recorded as failed, not started, so the next run reports it at once instead of waiting for it.
-    await ctx.history.record(engine, appliedEntry(migration, ctx.now(), null, "failed")).catch(() => {});
-    throw new MigrationError(
-      `Migration ${label(migration)} failed outside a transaction${where(migration)}: ${reasonOf(cause)}. ` +
-        `It may be partly ${direction === "up" ? "applied" : "reverted"}, and is recorded as failed. ` +
-        `Check the database, then record the outcome with \`migrate mark ${migration.version} --applied\` ` +
-        `or \`--pending\`.`,
-      {
-        version: migration.version,
-        description: migration.description,
-        direction,
-        file: migration.file,
-        cause,
-      },
+    await runBody(scope, executor, migration, direction);
+  } catch (error) {
+    failure = error;
+  }
+  if (await engine.inTransaction()) {
+    await engine.exec("ROLLBACK");
+    failure ??= new Error(
+      "it left a transaction open (a BEGIN without its COMMIT), which was rolled back rather than committed " +
+        "half done",
     );
   }
   const durationMs = performance.now() - started;
   return {
-    step: {
-      version: migration.version,
-      description: migration.description,
-      direction,
-      durationMs,
-      statements: executor.statementCount,
-    },
-    finish: async (tx) => {
-      if (direction === "up") {
-        await ctx.history.record(tx, appliedEntry(migration, ctx.now(), durationMs, "applied"));
-      } else await ctx.history.remove(tx, migration.version);
-    },
+    step: stepResult(migration, direction, durationMs, scope.calls, []),
+    failure,
+    mentionsReferences: executor.mentionsReferences,
   };
+}
+
+/** Records the end of a migration that ran outside a transaction, in the run's next transaction. */
+export async function recordOutsideStep(
+  ctx: StepContext,
+  migration: Migration,
+  outcome: { direction: Direction; durationMs: number; failed: boolean },
+): Promise<void> {
+  if (outcome.failed) {
+    await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), null, "failed"));
+  } else if (outcome.direction === "up") {
+    await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), outcome.durationMs, "applied"));
+  } else {
+    await ctx.history.remove(ctx.tx, migration.version);
+  }
 }
 
 /** The history entry of a migration. */
@@ -245,7 +321,8 @@ function violationKey(row: Row): string {
   return `${row.table} ${row.rowid} ${row.parent}`;
 }
 
-async function assertNoNewForeignKeyViolations(
+/** Fails when the database has foreign-key violations that are not in `baseline`. */
+export async function assertNoNewForeignKeyViolations(
   db: SqlConnection,
   baseline: ReadonlySet<string>,
 ): Promise<void> {
@@ -260,18 +337,26 @@ async function assertNoNewForeignKeyViolations(
   throw new Error(`it leaves foreign key violations: ${shown.join("; ")}${more}`);
 }
 
-/** Wraps a failure of `up()`/`down()` into a {@link MigrationError} that names the migration. */
-function migrationFailure(migration: Migration, direction: Direction, cause: unknown): MigrationError {
+/**
+ * The error of a failed migration: what failed, where, why, and `consequence`, what it means for the
+ * database (it was rolled back alone, with the run, or not at all).
+ */
+export function migrationFailure(
+  failed: StepFailed,
+  consequence: string,
+  committed: readonly number[],
+): MigrationError {
+  const { migration, direction } = failed;
   const verb = direction === "up" ? "failed" : "failed to roll back";
   return new MigrationError(
-    `Migration ${label(migration)} ${verb}${where(migration)}: ${reasonOf(cause)}. ` +
-      `It was rolled back and the database is as it was before it; fix it and run again.`,
+    `Migration ${label(migration)} ${verb}${where(migration)}: ${reasonOf(failed.cause)}. ${consequence}`,
     {
       version: migration.version,
       description: migration.description,
       direction,
       file: migration.file,
-      cause,
+      cause: failed.cause,
+      committed,
     },
   );
 }
@@ -282,10 +367,14 @@ function where(migration: Migration): string {
 
 /** The message of a cause, with the next step for failures whose engine message does not say it. */
 function reasonOf(cause: unknown): string {
-  const message = (cause instanceof Error ? cause.message : String(cause)).replace(/\.$/, "");
+  const message = describeReason(cause).replace(/\.$/, "");
   if (/too many attached databases - max 0/.test(message)) {
     return `${message} (Deno's node:sqlite allows VACUUM, VACUUM INTO and ATTACH only to a run with ` +
       `--allow-all; run VACUUM outside migrations, or run this migration with -A)`;
+  }
+  if (/cannot VACUUM from within a transaction/.test(message)) {
+    return `${message} (a migration that runs VACUUM must run outside a transaction: set ` +
+      `\`transaction: false\` on it, or \`-- migrate:up transaction:false\` in a .sql file)`;
   }
   return message;
 }

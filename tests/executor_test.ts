@@ -1,21 +1,29 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { type Executor, type Migration, MigrationError, MigrationManager } from "../mod.ts";
-import { MigrationExecutor, normalizeParam } from "../src/executor.ts";
-import { NodeSqliteEngine } from "../src/engines/node_sqlite.ts";
+import { normalizeParam } from "../src/executor.ts";
 import { schemaOf } from "./_util.ts";
 
-/** Runs `fn` with an executor over a fresh in-memory database (no transaction checks). */
+/**
+ * Runs `fn` as the `up()` of a migration of a fresh in-memory database: outside a transaction unless
+ * `transactional`.
+ */
 async function withExecutor<T>(
   fn: (db: Executor, raw: DatabaseSync) => Promise<T>,
   options: { transactional?: boolean } = {},
 ): Promise<T> {
   const raw = new DatabaseSync(":memory:");
   try {
-    const executor = new MigrationExecutor(new NodeSqliteEngine(raw), {
-      transactional: options.transactional ?? false,
-    });
-    return await fn(executor, raw);
+    let result: T | undefined;
+    await new MigrationManager(raw).registerMigrations([{
+      version: 1,
+      description: "test",
+      ...(options.transactional ? {} : { transaction: false }),
+      up: async (db) => {
+        result = await fn(db, raw);
+      },
+    }]).migrate();
+    return result!;
   } finally {
     raw.close();
   }
@@ -252,9 +260,9 @@ for (
     ["BEGIN", /BEGIN would end the transaction/],
     ["BEGIN IMMEDIATE TRANSACTION", /BEGIN would end the transaction/],
     ["COMMIT", /COMMIT would end the transaction/],
-    ["END TRANSACTION", /END would end the transaction/],
+    ["END TRANSACTION", /would end the transaction/],
     ["ROLLBACK", /ROLLBACK would end the transaction/],
-    ["VACUUM", /cannot VACUUM inside a transaction/],
+    ["RELEASE strata_1", /savepoint strata_1 belongs to the runner/],
     ["PRAGMA journal_mode = WAL", /cannot change journal_mode/],
     ["PRAGMA main.journal_mode = WAL", /cannot change journal_mode/],
     ["ATTACH DATABASE ':memory:' AS other", /cannot ATTACH/],
@@ -273,25 +281,28 @@ for (
   });
 }
 
-Deno.test("a script with a transaction-control statement is rejected before any of it runs", async () => {
-  await withExecutor(async (db, raw) => {
-    await assert.rejects(db.exec("CREATE TABLE a (x); COMMIT; CREATE TABLE b (x)"), /Nothing of it ran/);
-    assert.equal(raw.prepare("SELECT count(*) AS n FROM sqlite_schema").get()?.n, 0);
-  }, { transactional: true });
+Deno.test("a script with a transaction-control statement fails its migration, and none of it is kept", async () => {
+  const outcome = await applyOne((db) =>
+    db.exec("CREATE TABLE a (x); INSERT INTO t VALUES (1); COMMIT; CREATE TABLE b (x)")
+  );
+  assert.ok(outcome.result instanceof MigrationError);
+  assert.match(
+    outcome.result.message,
+    /"COMMIT" cannot run in this migration: COMMIT would end the transaction/,
+  );
+  assert.deepEqual(outcome.schema, [{ type: "table", name: "t", sql: "CREATE TABLE t (x)" }]);
+  assert.deepEqual(outcome.rows, []);
+  assert.equal(outcome.version, 0);
 });
 
 Deno.test("savepoints, ROLLBACK TO and words like 'begin' inside strings are allowed", async () => {
-  await withExecutor(async (db, raw) => {
-    raw.exec("BEGIN");
-    await db.exec("CREATE TABLE a (x); INSERT INTO a VALUES ('BEGIN; COMMIT; VACUUM')");
-    await db.exec("SAVEPOINT s1; INSERT INTO a VALUES (2); ROLLBACK TO s1; RELEASE s1");
-    await db.exec("-- COMMIT\n/* VACUUM */ INSERT INTO a VALUES (3)");
-    raw.exec("COMMIT");
-    assert.deepEqual(raw.prepare("SELECT x FROM a ORDER BY rowid").all().map((r) => r.x), [
-      "BEGIN; COMMIT; VACUUM",
-      3,
-    ]);
-  }, { transactional: true });
+  const outcome = await applyOne(async (db) => {
+    await db.exec("CREATE TABLE a (x); INSERT INTO t VALUES ('BEGIN; COMMIT; VACUUM')");
+    await db.exec("SAVEPOINT s1; INSERT INTO t VALUES (2); ROLLBACK TO s1; RELEASE s1");
+    await db.exec("-- COMMIT\n/* VACUUM */ INSERT INTO t VALUES (3)");
+  });
+  assert.equal(outcome.version, 1);
+  assert.deepEqual(outcome.rows, [{ x: "BEGIN; COMMIT; VACUUM" }, { x: 3 }]);
 });
 
 Deno.test("a migration that runs VACUUM fails with a MigrationError suggesting transaction: false", async () => {
@@ -323,14 +334,19 @@ Deno.test("a migration with transaction: false may run transaction control itsel
   }
 });
 
-Deno.test("statementCount counts the calls a migration made", async () => {
+Deno.test("a step's statements count the calls its migration made", async () => {
   const raw = new DatabaseSync(":memory:");
   try {
-    const executor = new MigrationExecutor(new NodeSqliteEngine(raw), { transactional: false });
-    await executor.exec("CREATE TABLE a (x)");
-    await executor.run("INSERT INTO a VALUES (1)");
-    await executor.query("SELECT * FROM a");
-    assert.equal(executor.statementCount, 3);
+    const result = await new MigrationManager(raw).registerMigrations([{
+      version: 1,
+      description: "three calls",
+      up: async (db) => {
+        await db.exec("CREATE TABLE a (x)");
+        await db.run("INSERT INTO a VALUES (1)");
+        await db.query("SELECT * FROM a");
+      },
+    }]).migrate();
+    assert.equal(result.steps[0].statements, 3);
   } finally {
     raw.close();
   }

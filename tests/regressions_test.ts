@@ -5,8 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { type Migration, MigrationError, MigrationManager } from "../mod.ts";
-import { MigrationExecutor } from "../src/executor.ts";
-import { NodeSqliteEngine } from "../src/engines/node_sqlite.ts";
+import { migrateOnce } from "./_migrate.ts";
 import { fileBytes, runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 const TWO: Migration[] = [
@@ -48,13 +47,12 @@ Deno.test("getStatus() reports a seed-era database whose settings version is abo
 Deno.test("a transactional migration may use ROLLBACK TRANSACTION TO a savepoint", async () => {
   const raw = new DatabaseSync(":memory:");
   try {
-    raw.exec("BEGIN");
-    const db = new MigrationExecutor(new NodeSqliteEngine(raw), { transactional: true });
-    await db.exec(
-      "CREATE TABLE a (x); SAVEPOINT s; INSERT INTO a VALUES (1); ROLLBACK TRANSACTION TO SAVEPOINT s",
-    );
-    await db.exec("SAVEPOINT s2; INSERT INTO a VALUES (2); ROLLBACK TRANSACTION TO s2; RELEASE s2");
-    raw.exec("COMMIT");
+    await migrateOnce(raw, async (db) => {
+      await db.exec(
+        "CREATE TABLE a (x); SAVEPOINT s; INSERT INTO a VALUES (1); ROLLBACK TRANSACTION TO SAVEPOINT s",
+      );
+      await db.exec("SAVEPOINT s2; INSERT INTO a VALUES (2); ROLLBACK TRANSACTION TO s2; RELEASE s2");
+    });
     assert.equal(raw.prepare("SELECT count(*) AS n FROM a").get()?.n, 0);
   } finally {
     raw.close();
@@ -225,11 +223,14 @@ Deno.test("foreign key violations that existed before a migration do not fail it
 Deno.test("a transactional migration may read PRAGMA foreign_keys and PRAGMA journal_mode", async () => {
   const raw = new DatabaseSync(":memory:");
   try {
-    raw.exec("BEGIN");
-    const db = new MigrationExecutor(new NodeSqliteEngine(raw), { transactional: true });
-    assert.equal((await db.query("PRAGMA foreign_keys")).length, 1);
-    assert.equal((await db.query("PRAGMA journal_mode")).length, 1);
-    raw.exec("COMMIT");
+    const counts: number[] = [];
+    await migrateOnce(raw, async (db) => {
+      counts.push(
+        (await db.query("PRAGMA foreign_keys")).length,
+        (await db.query("PRAGMA journal_mode")).length,
+      );
+    });
+    assert.deepEqual(counts, [1, 1]);
   } finally {
     raw.close();
   }

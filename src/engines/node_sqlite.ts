@@ -4,7 +4,7 @@
  * @module
  */
 import { backup, type DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import type { SqlParams } from "../engine.ts";
+import type { GuardedAction, SqlParams, StatementGuard } from "../engine.ts";
 import { toSqliteError } from "./result_codes.ts";
 import { type SyncDriver, SyncEngine } from "./sync_engine.ts";
 import { bindValue, exactInteger, isPositional, rowOf } from "./values.ts";
@@ -55,9 +55,57 @@ function statementCache(db: DatabaseSync): (sql: string) => StatementSync {
   };
 }
 
+/** `setAuthorizer`, present at run time and missing from Deno's types of node:sqlite. */
+type Authorizer = (
+  action: number,
+  first: string | null,
+  second: string | null,
+  database: string | null,
+  trigger: string | null,
+) => number;
+
+/** SQLite's authorizer codes (https://sqlite.org/c3ref/c_alter_table.html), missing from Deno's types. */
+const AUTH = { OK: 0, DENY: 1, PRAGMA: 19, TRANSACTION: 22, ATTACH: 24, DETACH: 25, SAVEPOINT: 32 } as const;
+
+/** The action an authorizer call reports, for the actions a guard decides on; null for the others. */
+function guardedAction(action: number, first: string | null, second: string | null): GuardedAction | null {
+  switch (action) {
+    case AUTH.TRANSACTION:
+      return { kind: "transaction", operation: first ?? "" };
+    case AUTH.SAVEPOINT:
+      return { kind: "savepoint", operation: first ?? "", name: second ?? "" };
+    case AUTH.PRAGMA:
+      return { kind: "pragma", name: (first ?? "").toLowerCase(), value: second };
+    case AUTH.ATTACH:
+      return { kind: "attach" };
+    case AUTH.DETACH:
+      return { kind: "detach", name: first ?? "" };
+    default:
+      return null;
+  }
+}
+
+/**
+ * Installs a guard as the database's authorizer (none with null): SQLite calls it as it prepares each
+ * statement, and a refused statement fails with "not authorized" before it runs. Null when this
+ * version of node:sqlite has no `setAuthorizer`.
+ */
+function authorizer(db: DatabaseSync): ((guard: StatementGuard | null) => void) | null {
+  const { setAuthorizer } = db as DatabaseSync & { setAuthorizer?(fn: Authorizer | null): void };
+  if (typeof setAuthorizer !== "function") return null;
+  return (guard) => {
+    if (!guard) return setAuthorizer.call(db, null);
+    setAuthorizer.call(db, (action, first, second) => {
+      const guarded = guardedAction(action, first, second);
+      return guarded && guard(guarded) ? AUTH.DENY : AUTH.OK;
+    });
+  };
+}
+
 /** The driver of a `DatabaseSync`. */
 function nodeSqliteDriver(db: DatabaseSync): SyncDriver {
   const prepare = statementCache(db);
+  const guard = authorizer(db);
   return {
     exec: (sql) => db.exec(sql),
     query: (sql, params) => {
@@ -77,6 +125,7 @@ function nodeSqliteDriver(db: DatabaseSync): SyncDriver {
     inTransaction: () => db.isTransaction,
     call: (work) => work(),
     error: (error) => toSqliteError(error),
+    ...(guard ? { guard } : {}),
   };
 }
 

@@ -5,7 +5,16 @@
  *
  * @module
  */
-import type { Row, RunResult, SqlConnection, SqlEngine, SqlParams, WriteTransaction } from "../engine.ts";
+import type {
+  Row,
+  RunResult,
+  SqlConnection,
+  SqlEngine,
+  SqlParams,
+  StatementGuard,
+  WriteTransaction,
+} from "../engine.ts";
+import { takeWriteLock } from "./write_lock.ts";
 
 /** What a synchronous binding provides to {@link SyncEngine}. */
 export interface SyncDriver {
@@ -21,6 +30,8 @@ export interface SyncDriver {
   call<T>(work: () => T): T;
   /** The binding's error as the toolkit's `SqliteError`. */
   error(error: unknown): unknown;
+  /** Installs (or with null removes) a guard as SQLite's authorizer; absent when the binding has none. */
+  guard?(guard: StatementGuard | null): void;
 }
 
 /** SQL over a driver, shared by the engine and its transactions (one connection). */
@@ -55,20 +66,29 @@ class SyncConnection implements SqlConnection {
 
 class SyncTransaction extends SyncConnection implements WriteTransaction {
   readonly #driver: SyncDriver;
+  readonly #release: () => void;
+  readonly guard?: (guard: StatementGuard | null) => void;
 
-  constructor(driver: SyncDriver) {
+  constructor(driver: SyncDriver, release: () => void) {
     super(driver);
     this.#driver = driver;
+    this.#release = release;
+    if (driver.guard) this.guard = (guard) => driver.guard!(guard);
   }
 
-  commit(): Promise<void> {
-    return this.exec("COMMIT");
+  async commit(): Promise<void> {
+    await this.exec("COMMIT");
+    this.#release();
   }
 
-  rollback(): Promise<void> {
-    return this.settle(() => {
-      if (this.#driver.inTransaction()) this.#driver.exec("ROLLBACK");
-    });
+  async rollback(): Promise<void> {
+    try {
+      await this.settle(() => {
+        if (this.#driver.inTransaction()) this.#driver.exec("ROLLBACK");
+      });
+    } finally {
+      this.#release();
+    }
   }
 
   isOpen(): Promise<boolean> {
@@ -81,6 +101,7 @@ export class SyncEngine extends SyncConnection implements SqlEngine {
   /** Engine name used in messages. */
   readonly name: string;
   readonly #driver: SyncDriver;
+  #file: string | null | undefined;
 
   /** Wraps a binding's connection through its driver. */
   constructor(name: string, driver: SyncDriver) {
@@ -91,15 +112,41 @@ export class SyncEngine extends SyncConnection implements SqlEngine {
 
   /**
    * Takes the write lock with `BEGIN IMMEDIATE` (not the bindings' `transaction()` helpers, which
-   * are synchronous and cannot span an `await`).
+   * are synchronous and cannot span an `await`), after this process's other connections to the same
+   * file have released it (see `write_lock.ts`).
    */
   async beginWrite(): Promise<WriteTransaction> {
-    await this.exec("BEGIN IMMEDIATE");
-    return new SyncTransaction(this.#driver);
+    const file = await this.#databaseFile();
+    const release = file === null ? () => {} : await takeWriteLock(file, () => this.#busyTimeout());
+    try {
+      await this.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return new SyncTransaction(this.#driver, release);
   }
 
   /** Whether the caller left a transaction open on this connection. */
   inTransaction(): Promise<boolean> {
     return Promise.resolve(this.#driver.inTransaction());
+  }
+
+  /** The main database's file, resolved through links; null for an in-memory or temporary database. */
+  async #databaseFile(): Promise<string | null> {
+    if (this.#file !== undefined) return this.#file;
+    const rows = await this.query("PRAGMA database_list", []);
+    const file = rows.find((row) => row.name === "main")?.file;
+    if (typeof file !== "string" || file === "") return this.#file = null;
+    try {
+      return this.#file = Deno.realPathSync(file);
+    } catch {
+      return this.#file = file;
+    }
+  }
+
+  #busyTimeout(): number {
+    const [row] = this.#driver.call(() => this.#driver.query("PRAGMA busy_timeout", []));
+    return Number(row ? Object.values(row)[0] : 0);
   }
 }
