@@ -8,8 +8,15 @@
  */
 import { parseArgs } from "./args.ts";
 import { type CommandContext, type CommandSpec, type FlagName, FLAGS } from "./cli_flags.ts";
-import { COMMANDS } from "./commands.ts";
-import { DatabaseStateError, InvalidInputError, MigrationError, StrataError } from "./errors.ts";
+import { COMMANDS, SIGNAL_EXIT_CODES } from "./commands.ts";
+import {
+  DatabaseStateError,
+  InvalidInputError,
+  MigrationError,
+  RunInterruptedError,
+  StrataError,
+} from "./errors.ts";
+import { StepInterrupted } from "./step_scope.ts";
 import { paint, type Terminal } from "./report.ts";
 
 /**
@@ -97,6 +104,8 @@ function commandIndex(argv: readonly string[]): number {
 
 /** The exit code for an error. */
 function exitCodeOf(error: unknown): number {
+  const signal = interruptingSignal(error);
+  if (signal !== undefined) return SIGNAL_EXIT_CODES[signal];
   if (error instanceof InvalidInputError) return EXIT.usage;
   if (error instanceof DatabaseStateError && error.reason === "drift") return EXIT.drift;
   if (
@@ -106,6 +115,17 @@ function exitCodeOf(error: unknown): number {
     return EXIT.validation;
   }
   return EXIT.error;
+}
+
+/** The signal that interrupted the run an error reports, found along its causes, if any. */
+function interruptingSignal(error: unknown): keyof typeof SIGNAL_EXIT_CODES | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const reason = cause instanceof RunInterruptedError || cause instanceof StepInterrupted
+      ? cause.reason
+      : null;
+    if (reason === "SIGINT" || reason === "SIGTERM") return reason;
+  }
+  return undefined;
 }
 
 /** The flags and positionals of `argv` for `command`, or an error naming the argument at fault. */

@@ -8,7 +8,7 @@ import type { SqlEngine } from "./engine.ts";
 import { migrationCacheFile, openEngine } from "./database.ts";
 import { InvalidInputError } from "./errors.ts";
 import { loadMigrations } from "./loader.ts";
-import { DEFAULT_BUSY_TIMEOUT_MS, MigrationManager } from "./manager.ts";
+import { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MIGRATION_TIMEOUT_MS, MigrationManager } from "./manager.ts";
 import type { Terminal } from "./report.ts";
 
 /** The database used when neither `--db` nor `DATABASE_URL` names one. */
@@ -34,6 +34,7 @@ export type FlagName =
   | "reference"
   | "archive-dir"
   | "busy-timeout"
+  | "timeout"
   | "json"
   | "quiet"
   | "verbose"
@@ -88,6 +89,13 @@ export const FLAGS: Record<FlagName, FlagSpec> = {
     type: "string",
     value: "MS",
     help: `wait this long for another process's lock (default: ${DEFAULT_BUSY_TIMEOUT_MS})`,
+  },
+  timeout: {
+    type: "string",
+    value: "MS",
+    help:
+      `stop a migration that runs no SQL for this long, and roll it back (default: ${DEFAULT_MIGRATION_TIMEOUT_MS}; ` +
+      `0: no limit)`,
   },
   json: { type: "boolean", help: "print machine-readable JSON" },
   quiet: { type: "boolean", help: "print only errors" },
@@ -186,6 +194,7 @@ async function open(c: CommandContext, options: TargetOptions): Promise<OpenTarg
   try {
     const manager = new MigrationManager(opened.engine, {
       busyTimeoutMs,
+      migrationTimeoutMs: wholeNumber(c, "timeout", 0),
       historyTable: c.flags.table as string | undefined,
     }).registerMigrations(migrations);
     return { manager, engine: opened.engine, path: opened.path, exists: opened.exists, close: opened.close };

@@ -15,6 +15,7 @@ import {
   withTarget,
 } from "./cli_flags.ts";
 import { InvalidInputError } from "./errors.ts";
+import type { MigrateResult, RollbackResult } from "./manager.ts";
 import { formatVersion, runReport, statusReport } from "./report.ts";
 
 const DATABASE_FLAGS: FlagName[] = ["db", "dir", "table", "busy-timeout", "json", "quiet", "verbose", "help"];
@@ -26,7 +27,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "apply pending migrations (the default command)",
     description: "Applies pending migrations in order, each atomically with its history record. " +
       "With nothing pending it changes nothing and takes no lock.",
-    flags: [...DATABASE_FLAGS, "to", "dry-run", "backup", "backup-dir", "dump"],
+    flags: [...DATABASE_FLAGS, "to", "dry-run", "backup", "backup-dir", "dump", "timeout"],
     positionals: [],
     run: (c) => runMigrations(c, "migrate"),
   },
@@ -44,7 +45,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "revert the newest migrations (1 by default)",
     description: "Runs down() of the newest applied migrations, newest first, each atomically. " +
       "Refuses before changing anything if one of them has no down().",
-    flags: [...DATABASE_FLAGS, "steps", "to", "dry-run", "backup", "backup-dir", "dump"],
+    flags: [...DATABASE_FLAGS, "steps", "to", "dry-run", "backup", "backup-dir", "dump", "timeout"],
     positionals: [],
     run: (c) => runMigrations(c, "rollback"),
   },
@@ -138,9 +139,11 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
       throw new InvalidInputError(`There is no database at ${target.path} to roll back.`, "--db");
     }
     const started = performance.now();
-    const result = command === "migrate"
-      ? await target.manager.migrate({ targetVersion, dryRun, backup })
-      : await target.manager.rollback({ steps, targetVersion, dryRun, backup });
+    const result = await untilSignalled<MigrateResult | RollbackResult>((signal) =>
+      command === "migrate"
+        ? target.manager.migrate({ targetVersion, dryRun, backup, signal })
+        : target.manager.rollback({ steps, targetVersion, dryRun, backup, signal })
+    );
     const elapsedMs = performance.now() - started;
     const dump = c.flags.dump as string | undefined;
     if (dump !== undefined && !dryRun) {
@@ -161,6 +164,37 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
     );
   });
 }
+
+/**
+ * Runs `work` with SIGINT and SIGTERM turned into an abort of its signal, so that a run stopped from
+ * the keyboard or by a process manager is rolled back and says so (the error's exit code is then
+ * 130 or 143). A second signal exits at once: SQLite's journal undoes an unfinished transaction.
+ */
+async function untilSignalled<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const listeners = SIGNALS.map((name) => {
+    const listener = () => {
+      if (controller.signal.aborted) Deno.exit(SIGNAL_EXIT_CODES[name]);
+      controller.abort(name);
+    };
+    try {
+      Deno.addSignalListener(name, listener);
+    } catch {
+      return null; // a signal this platform cannot listen for (SIGTERM on Windows)
+    }
+    return { name, listener };
+  });
+  try {
+    return await work(controller.signal);
+  } finally {
+    for (const added of listeners) if (added) Deno.removeSignalListener(added.name, added.listener);
+  }
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+/** The exit code of a process stopped by a signal: 128 plus the signal's number. */
+export const SIGNAL_EXIT_CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143 };
 
 async function runStatus(c: CommandContext): Promise<number> {
   return await withTarget(c, { create: false, cached: true }, async (target) => {

@@ -44,6 +44,7 @@ export function* runReport(
   if (result.backup) yield `Backed up ${database} to ${result.backup}`;
   for (const step of result.steps) {
     yield result.dryRun ? previewLine(terminal, step) : stepLine(terminal, step);
+    for (const notice of step.notices ?? []) yield `  ${paint(terminal, "yellow", "note:")} ${notice}`;
   }
   const count = result.steps.filter((s) => !s.preview?.skipped).length;
   const noun = `migration${count === 1 ? "" : "s"}`;

@@ -252,9 +252,9 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
 
 /**
  * Runs a migration outside a transaction (see `runStepOutsideTransaction`) and records its outcome in
- * a new write transaction, which it returns. Foreign keys are switched off again (the migration may
- * have switched them on, and a later rebuild would then cascade), and violations it left are its
- * own: it fails for them, and the baseline is taken again after it.
+ * a new write transaction, which it returns. Foreign keys are switched off again, as they are for
+ * the whole run (the migration may have switched them on, and a later rebuild would then cascade),
+ * and violations it left are its own: it fails for them, and the baseline is taken again after it.
  *
  * @throws {MigrationError} when it failed: it is recorded as failed, and its statements before the
  *   failure stay.
@@ -267,7 +267,7 @@ async function runOutside(
   steps: StepResult[],
 ): Promise<WriteTransaction> {
   const outside = await runStepOutsideTransaction(step, ctx.engine, migration, direction);
-  if (step.foreignKeys) await ctx.engine.exec("PRAGMA foreign_keys = OFF");
+  await ctx.engine.exec("PRAGMA foreign_keys = OFF");
   const tx = await beginWrite(ctx);
   let failure = outside.failure;
   if (step.foreignKeys && failure === null) {

@@ -103,18 +103,12 @@ function onUnhandledRejection(event: PromiseRejectionEvent): void {
 
 /**
  * Resolves after the event loop has turned once: the microtasks queued before it have run, and Deno
- * has reported the rejections they left unhandled. A message channel turns it in microseconds, where
- * a zero timer takes a millisecond or more.
+ * has reported the rejections they left unhandled. A message channel or a zero timer is not enough
+ * once Node's compatibility layer is loaded (an npm package in the process), which reports them only
+ * before immediates; a zero timer also takes a millisecond or more, an immediate microseconds.
  */
 function nextTurn(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** One step's calls and how it ends; see the module documentation. */

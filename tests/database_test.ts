@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isRemoteTarget, openEngine } from "../src/database.ts";
-import { MigrationManager } from "../mod.ts";
+import { type Executor, MigrationManager, openDatabase } from "../mod.ts";
 import { repoPath, withTempDir } from "./_util.ts";
 
 Deno.test("importing mod.ts loads no engine package: libSQL is imported only when a target needs it", async () => {
@@ -88,5 +88,33 @@ await close();`,
     assert.equal(output.code, 0, stderr);
     // It got as far as the network, refused here because nothing listens on port 9.
     assert.match(new TextDecoder().decode(output.stdout), /port 9|connect|refused/i);
+  });
+});
+
+Deno.test("two openDatabase() calls in one process on one file both finish, one after the other", async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, "app.db") as `${string}.db`;
+    const migrations = [
+      { version: 1, description: "create t", up: (db: Executor) => db.exec("CREATE TABLE t (x)") },
+      {
+        version: 2,
+        description: "waits while it holds the lock",
+        up: async (db: Executor) => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          await db.run("INSERT INTO t VALUES (2)");
+        },
+      },
+    ];
+    // A busy timeout shorter than the test: without in-process queueing the second call's wait
+    // blocks the thread, the first never finishes in time, and the second fails as busy.
+    const opened = await Promise.all([
+      openDatabase(path, { migrations, busyTimeoutMs: 1000 }),
+      openDatabase(path, { migrations, busyTimeoutMs: 1000 }),
+    ]);
+    try {
+      assert.equal(opened[0].prepare("SELECT count(*) AS n FROM t").get()?.n, 1);
+    } finally {
+      for (const db of opened) db.close();
+    }
   });
 });

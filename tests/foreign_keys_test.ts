@@ -151,3 +151,95 @@ Deno.test("without any foreign key, a run checks keys once, not after each migra
     db.close();
   }
 });
+
+const REBUILD_AUTHORS = {
+  description: "rebuild authors",
+  up: (db: import("../mod.ts").Executor) =>
+    db.exec(`
+      CREATE TABLE authors_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '');
+      INSERT INTO authors_new SELECT id, coalesce(name, '') FROM authors;
+      DROP TABLE authors;
+      ALTER TABLE authors_new RENAME TO authors;
+    `),
+};
+
+for (const enforcedAtStart of [true, false]) {
+  Deno.test(
+    `a migration outside a transaction that switches foreign keys on cannot make a later rebuild cascade (enforced at start: ${enforcedAtStart})`,
+    async () => {
+      const db = new DatabaseSync(":memory:", { enableForeignKeyConstraints: enforcedAtStart });
+      try {
+        const manager = new MigrationManager(db).registerMigrations([
+          PARENT_AND_CHILD,
+          {
+            version: 2,
+            description: "enforce keys",
+            transaction: false,
+            up: (x) => x.exec("PRAGMA foreign_keys = ON"),
+          },
+          { version: 3, ...REBUILD_AUTHORS },
+        ]);
+        assert.deepEqual((await manager.migrate()).applied, [1, 2, 3]);
+        assert.equal(db.prepare("SELECT count(*) AS n FROM books").get()?.n, 2);
+        assert.equal(db.prepare("PRAGMA foreign_keys").get()?.foreign_keys, enforcedAtStart ? 1 : 0);
+      } finally {
+        db.close();
+      }
+    },
+  );
+}
+
+Deno.test("violations left by a migration outside a transaction are its own, not the next migration's", async () => {
+  const db = new DatabaseSync(":memory:");
+  try {
+    const manager = new MigrationManager(db).registerMigrations([
+      PARENT_AND_CHILD,
+      {
+        version: 2,
+        description: "orphan a book",
+        transaction: false,
+        up: (x) => x.exec("INSERT INTO books VALUES (12, 99)"),
+      },
+      { version: 3, description: "innocent", up: (x) => x.exec("CREATE TABLE notes (body TEXT)") },
+    ]);
+    await assert.rejects(manager.migrate(), (error) => {
+      assert.ok(error instanceof MigrationError);
+      assert.equal(error.version, 2);
+      assert.match(error.message, /books row 12 references a missing row of authors/);
+      assert.match(error.message, /recorded as failed/);
+      return true;
+    });
+    assert.deepEqual(
+      db.prepare("SELECT version, state FROM strata_migrations ORDER BY version").all().map((r) => ({
+        ...r,
+      })),
+      [{ version: 1, state: "applied" }, { version: 2, state: "failed" }],
+    );
+    assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'notes'").get()?.n, 0);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("after a migration outside a transaction, old violations it did not add still block nothing", async () => {
+  const db = new DatabaseSync(":memory:");
+  try {
+    db.exec(`PRAGMA foreign_keys = OFF;
+      CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT);
+      CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER REFERENCES authors (id));
+      INSERT INTO books VALUES (1, 42);
+      PRAGMA foreign_keys = ON`);
+    const manager = new MigrationManager(db).registerMigrations([
+      {
+        version: 1,
+        description: "vacuum",
+        transaction: false,
+        up: (x) => x.exec("CREATE INDEX books_author ON books (author_id)"),
+      },
+      { version: 2, description: "notes", up: (x) => x.exec("CREATE TABLE notes (body TEXT)") },
+    ]);
+    assert.deepEqual((await manager.migrate()).applied, [1, 2]);
+  } finally {
+    db.close();
+  }
+});
