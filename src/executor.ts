@@ -21,9 +21,9 @@ import type {
   SqlValue,
   WriteTransaction,
 } from "./engine.ts";
-import { type SqlStatement, statementsOf } from "./sql_script.ts";
+import { type SqlStatement, statementsOf, transactionConflict } from "./sql_script.ts";
 import type { StepScope } from "./step_scope.ts";
-import { type MigrationGuard, refusedStatement } from "./transaction_guard.ts";
+import { isRunnerSavepoint, type MigrationGuard, refusedStatement } from "./transaction_guard.ts";
 import type { BatchCopyOptions, BatchSummary, BatchUpdateOptions } from "./data_migration.ts";
 import type { RebuildResult, TableChange } from "./rebuild.ts";
 
@@ -209,7 +209,11 @@ export class MigrationExecutor implements Executor {
 
   async #script(sql: string): Promise<void> {
     refuseNul(sql, "db.exec()");
-    const { connection } = this.#target;
+    const { connection, transaction, guard } = this.#target;
+    const byKeywords = guard !== null && typeof transaction?.guard !== "function";
+    if (!byKeywords && (connection.execScriptsWhole || sql.length <= WHOLE_SCRIPT)) {
+      return await this.#statement(sql, () => connection.exec(sql));
+    }
     if (connection.execScriptsWhole) {
       for (const statement of statementsOf(sql)) this.#check(statement);
       return await this.#statement(sql, () => connection.exec(sql));
@@ -257,7 +261,7 @@ export class MigrationExecutor implements Executor {
       result = await work();
     } catch (error) {
       const refusal = this.#target.guard?.takeRefusal();
-      const failure = refusal ? refusedStatement(text, refusal) : error;
+      const failure = refusal ? refusedStatement(refusedText(text), refusal) : error;
       await this.#assertTransactionOpen(text, failure);
       throw failure;
     }
@@ -273,6 +277,23 @@ export class MigrationExecutor implements Executor {
     this.#scope.fail(ended);
     throw ended;
   }
+}
+
+/**
+ * Scripts up to this length run in one `exec`, when SQLite's authorizer guards them: one call costs
+ * less than one per statement, and only a much longer script makes a single `exec` slow down.
+ */
+const WHOLE_SCRIPT = 65_536;
+
+/**
+ * The statement of a script that SQLite's authorizer refused, to quote: the first one that would end
+ * or escape the transaction by its keywords, which agree with SQLite's reading; else the script.
+ */
+function refusedText(script: string): string {
+  for (const statement of statementsOf(script)) {
+    if (transactionConflict(statement, isRunnerSavepoint) !== null) return statement.text;
+  }
+  return script;
 }
 
 /** SQLite reads SQL up to its first NUL byte and ignores the rest without a word. */

@@ -30,7 +30,13 @@ import {
   type StepResult,
   watchForeignKeys,
 } from "./step.ts";
-import { describeReason, type LateCallError, type RunControl } from "./step_scope.ts";
+import {
+  describeReason,
+  type LateCallError,
+  type RunControl,
+  StepInterrupted,
+  type StepScope,
+} from "./step_scope.ts";
 
 /** What a run needs from the manager. */
 export interface RunContext {
@@ -75,26 +81,49 @@ export interface RunOutcome {
  * caller's signal, interrupt the step that runs.
  */
 class RunWatch implements RunControl {
-  readonly signal: AbortSignal;
   /** The first call made after its step finished, while the run was open. */
   lateCall: LateCallError | null = null;
-  readonly #late = new AbortController();
+  readonly #external: AbortSignal | undefined;
+  readonly #steps = new Set<StepScope>();
   #open = true;
 
   constructor(external: AbortSignal | undefined) {
-    this.signal = external ? AbortSignal.any([external, this.#late.signal]) : this.#late.signal;
+    this.#external = external;
+    external?.addEventListener("abort", this.#onAbort);
+  }
+
+  /** Whether the run must stop: its signal aborted, or a late call came. */
+  get stopped(): boolean {
+    return this.lateCall !== null || this.#external?.aborted === true;
   }
 
   calledLate(error: LateCallError): boolean {
     if (!this.#open) return false;
     this.lateCall ??= error;
-    this.#late.abort(error);
+    this.#interrupt(error);
     return true;
+  }
+
+  enter(step: StepScope): void {
+    this.#steps.add(step);
+    if (this.lateCall) step.fail(new StepInterrupted(this.lateCall));
+    else if (this.#external?.aborted) step.fail(new StepInterrupted(this.#external.reason));
+  }
+
+  leave(step: StepScope): void {
+    this.#steps.delete(step);
   }
 
   /** From now on, late calls are the caller's to see: the run is being committed or rolled back. */
   close(): void {
     this.#open = false;
+    this.#external?.removeEventListener("abort", this.#onAbort);
+  }
+
+  readonly #onAbort = () => this.#interrupt(this.#external!.reason);
+
+  #interrupt(reason: unknown): void {
+    for (const step of this.#steps) step.fail(new StepInterrupted(reason));
   }
 }
 
@@ -183,7 +212,7 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
       let committed = 0;
       let failure: StepFailed | null = null;
       for (const migration of plan) {
-        if (run.signal.aborted) break;
+        if (run.stopped) break;
         if (migration.transaction === false && request.dryRun) {
           steps.push(notPreviewed(migration, request.direction));
           break;

@@ -196,7 +196,8 @@ export function* statementsOf(sql: string): Generator<SqlStatement, void, undefi
 /** The state machine's class of a word: most words are none of its keywords, told by length and first letter. */
 function keywordToken(sql: string, from: number, to: number): Token {
   const length = to - from;
-  if (length < 3 || length > 9 || !/[ECTect]/.test(sql[from])) return Token.Other;
+  const first = sql.charCodeAt(from) | 0x20; // lower case
+  if (length < 3 || length > 9 || (first !== 0x65 && first !== 0x63 && first !== 0x74)) return Token.Other;
   return KEYWORD_TOKENS[sql.slice(from, to).toUpperCase()] ?? Token.Other;
 }
 

@@ -23,8 +23,10 @@ export interface RunControl {
    * @returns Whether the run was still open and takes it upon itself to report it (it rolls back).
    */
   calledLate(error: LateCallError): boolean;
-  /** Interrupts the run, failing the step that runs. */
-  readonly signal?: AbortSignal;
+  /** Told that a step starts: the run fails it if it is interrupted before the step ends. */
+  enter(step: StepScope): void;
+  /** Told that a step has ended. */
+  leave(step: StepScope): void;
 }
 
 /** Options of a {@link StepScope}. */
@@ -117,19 +119,15 @@ export class StepScope {
   #open = true;
   #failure: { error: unknown } | null = null;
   #rejectFailure: (error: unknown) => void = () => {};
-  readonly #failed: Promise<never>;
   #tail: Promise<void> = Promise.resolve();
   #calls = 0;
   #running = 0;
   #lastActivity = performance.now();
   #watchdog: ReturnType<typeof setTimeout> | undefined;
-  #onAbort: (() => void) | undefined;
 
   /** Opens the scope of one step. */
   constructor(options: StepScopeOptions) {
     this.#options = options;
-    this.#failed = new Promise<never>((_, reject) => this.#rejectFailure = reject);
-    this.#failed.catch(() => {});
   }
 
   /** How many calls the migration made. */
@@ -152,13 +150,30 @@ export class StepScope {
    * @throws the step's failure: what the function threw, a call's unhandled error, or why it stopped.
    */
   async run(body: () => unknown, awaitsItsCalls: boolean): Promise<void> {
+    this.#options.run.enter(this);
+    try {
+      if (awaitsItsCalls) {
+        await Promise.resolve().then(body).catch((error) => this.fail(error));
+      } else {
+        await this.#runWatched(body);
+      }
+      if (this.#failure) throw this.#failure.error;
+    } finally {
+      this.#options.run.leave(this);
+    }
+  }
+
+  /** Runs a body that may leave calls and promises behind, until they have all settled. */
+  async #runWatched(body: () => unknown): Promise<void> {
     active.add(this);
-    if (!awaitsItsCalls && !listening) {
+    if (!listening) {
       globalThis.addEventListener("unhandledrejection", onUnhandledRejection);
       listening = true;
     }
-    this.#watchAbort();
-    if (!awaitsItsCalls && this.#options.timeoutMs > 0) this.#armWatchdog(this.#options.timeoutMs);
+    const failed = new Promise<never>((_, reject) => this.#rejectFailure = reject);
+    failed.catch(() => {});
+    if (this.#failure) this.#rejectFailure(this.#failure.error);
+    if (this.#options.timeoutMs > 0) this.#armWatchdog(this.#options.timeoutMs);
     try {
       let settled: unknown;
       try {
@@ -166,18 +181,16 @@ export class StepScope {
       } catch (error) {
         this.fail(error);
       }
-      await Promise.race([Promise.resolve(settled), this.#failed]).catch((error) => this.fail(error));
+      await Promise.race([Promise.resolve(settled), failed]).catch((error) => this.fail(error));
       for (;;) {
         const calls = this.#calls;
-        await Promise.race([this.#tail, this.#failed]).catch(() => {});
-        if (!awaitsItsCalls) await Promise.race([nextTurn(), this.#failed]).catch(() => {});
+        await Promise.race([this.#tail, failed]).catch(() => {});
+        await Promise.race([nextTurn(), failed]).catch(() => {});
         if (this.#failure || (this.#calls === calls && this.#running === 0)) break;
       }
-      if (this.#failure) throw this.#failure.error;
     } finally {
       active.delete(this);
       clearTimeout(this.#watchdog);
-      if (this.#onAbort) this.#options.run.signal?.removeEventListener("abort", this.#onAbort);
     }
   }
 
@@ -263,14 +276,6 @@ export class StepScope {
     const error = new Error(`${what} was not run: migration ${this.label} had already failed`);
     cancelled.add(error);
     return error;
-  }
-
-  #watchAbort(): void {
-    const signal = this.#options.run.signal;
-    if (!signal) return;
-    if (signal.aborted) return this.fail(new StepInterrupted(signal.reason));
-    this.#onAbort = () => this.fail(new StepInterrupted(signal.reason));
-    signal.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   /** Checks, every `timeoutMs` at most, whether the step has gone that long with no call running. */
