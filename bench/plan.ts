@@ -7,7 +7,7 @@
 
 /** Repetitions of one workload size. */
 export interface SizeRuns {
-  /** Migrations (W1, W2) or rows (W3). */
+  /** Migrations (W1, W2), rows (W3) or statements (W4). */
   n: number;
   /** Measured pairs. */
   repetitions: number;
@@ -27,6 +27,8 @@ export interface BenchPlan {
   w2InProcess: SizeRuns;
   /** W3: the two data migrations. */
   w3: SizeRuns;
+  /** W4: one migration whose section holds `n` INSERT statements. */
+  w4: SizeRuns;
 }
 
 /** `deno task bench`: every size the issue names; takes a few minutes. */
@@ -44,6 +46,7 @@ export const FULL_PLAN: BenchPlan = {
   ],
   w2InProcess: { n: 1_000, repetitions: 50, warmups: 5 },
   w3: { n: 1_000_000, repetitions: 9, warmups: 1 },
+  w4: { n: 300_000, repetitions: 3, warmups: 0 },
 };
 
 /** `deno task bench:smoke`: one of everything at a tiny size, so CI keeps the benchmark working. */
@@ -53,6 +56,7 @@ export const SMOKE_PLAN: BenchPlan = {
   w2Cli: [{ n: 10, repetitions: 1, warmups: 0 }],
   w2InProcess: { n: 10, repetitions: 1, warmups: 0 },
   w3: { n: 1_000, repetitions: 1, warmups: 0 },
+  w4: { n: 1_000, repetitions: 1, warmups: 0 },
 };
 
 /** "3 pairs (+1 warm-up)": how many times a size runs, for progress lines and notes. */

@@ -11,6 +11,7 @@ import { type BenchPlan, describeRuns, type SizeRuns } from "./plan.ts";
 import { runW1 } from "./run_w1.ts";
 import { runW2Cli, runW2InProcess } from "./run_w2.ts";
 import { runW3 } from "./run_w3.ts";
+import { runW4 } from "./run_w4.ts";
 import { sourceRevision } from "./revision.ts";
 import { taskFlags } from "./task_flags.ts";
 import { evaluateTargets } from "./targets.ts";
@@ -35,6 +36,7 @@ export async function runBench(plan: BenchPlan, progress: (line: string) => void
       ...await runW2Cli(ctx, plan.w2Cli),
       ...await runW2InProcess(ctx, plan.w2InProcess),
       await runW3(ctx, plan.w3),
+      ...[await runW4(ctx, plan.w4)].filter((result) => result !== null),
     ];
     return {
       mode: plan.mode,
@@ -61,12 +63,14 @@ function notes(plan: BenchPlan): string[] {
       ...plan.w2Cli.map((s) => runs(`W2 CLI N=${s.n.toLocaleString("en")}:`, s)),
       runs("W2 in-process:", plan.w2InProcess),
       runs(`W3 ${plan.w3.n.toLocaleString("en")} rows:`, plan.w3),
+      runs(`W4 ${plan.w4.n.toLocaleString("en")} statements:`, plan.w4),
     ].join("; ") + ". Warm-up pairs are run first and not counted.",
     "Each pair runs ours and the bound back to back, alternating which goes first; ratios are ours/bound " +
     "per pair, then summarized.",
     "Bounds: W1 and W3 run bench/bounds/apply_sql.ts (plain node:sqlite reading the same .sql files and " +
     "running their up sections in one transaction); W2 runs bench/bounds/read_one_row.ts (open the " +
-    "database, read one history row), as a process for the CLI and in-process for openDatabase().",
+    "database, read one history row), as a process for the CLI and in-process for openDatabase(); W4 runs " +
+    "the sqlite3 shell on the same statements in one transaction (skipped without sqlite3).",
     "Process timings are wall time from spawn to exit (Deno start-up included on both sides) with the " +
     "migrate task's permission flags on both sides; in-process timings include opening and closing the " +
     "database.",

@@ -50,6 +50,12 @@ export function evaluateTargets(results: readonly PairedResult[]): TargetResult[
       "×",
     ),
     target("W1 N=10,000 peak memory: ours/bound", find("w1-apply-10000")?.memoryRatio ?? undefined, 1.5, "×"),
+    target(
+      "W4 one section of 300,000 statements: ours/sqlite3 shell",
+      find("w4-section-300000")?.ratio.median,
+      2,
+      "×",
+    ),
   ];
 }
 

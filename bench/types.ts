@@ -36,11 +36,11 @@ export interface SideResult {
 export interface PairedResult {
   /** Stable key naming workload and size, e.g. `w1-apply-1000`, used by the targets. */
   key: string;
-  /** `W1`, `W2` or `W3`. */
-  workload: "W1" | "W2" | "W3";
+  /** `W1`, `W2`, `W3` or `W4`. */
+  workload: "W1" | "W2" | "W3" | "W4";
   /** What was run, for the table. */
   label: string;
-  /** The size: migrations for W1 and W2, rows for W3. */
+  /** The size: migrations for W1 and W2, rows for W3, statements for W4. */
   n: number;
   /** `process` for whole-process timings of the CLI, `in-process` for library calls. */
   scope: "process" | "in-process";
@@ -48,7 +48,7 @@ export interface PairedResult {
   repetitions: number;
   /** Strata. */
   ours: SideResult;
-  /** The lower bound: plain node:sqlite doing only the necessary work. */
+  /** The lower bound: plain SQLite doing only the necessary work (node:sqlite; the sqlite3 shell for W4). */
   bound: SideResult;
   /** Ours divided by the bound, pair by pair. */
   ratio: Summary;

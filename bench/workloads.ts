@@ -68,6 +68,22 @@ export function dataMigrations(rows: number): GeneratedMigration[] {
   ];
 }
 
+/**
+ * W4's one migration: `statements` INSERTs in one section, as a generated data load or a dump
+ * pasted into a migration looks (22 MB at 300,000).
+ */
+export function bigSection(statements: number): GeneratedMigration {
+  const inserts = Array.from(
+    { length: statements },
+    (_, i) => `INSERT INTO loaded VALUES (${i}, 'some text value number ${i}', ${i * 1.5});`,
+  );
+  return {
+    name: "00001_load_rows.sql",
+    up: ["CREATE TABLE loaded (id INTEGER, name TEXT, value REAL);", ...inserts].join("\n"),
+    down: "DROP TABLE loaded;",
+  };
+}
+
 /** Writes migrations as `.sql` files into `dir`, creating it; returns `dir`. */
 export function writeMigrations(dir: string, migrations: readonly GeneratedMigration[]): string {
   Deno.mkdirSync(dir, { recursive: true });

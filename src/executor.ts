@@ -23,7 +23,7 @@ import type {
 } from "./engine.ts";
 import { type SqlStatement, statementsOf, transactionConflict } from "./sql_script.ts";
 import type { StepScope } from "./step_scope.ts";
-import { isRunnerSavepoint, type MigrationGuard, refusedStatement } from "./transaction_guard.ts";
+import { isRunnerSavepoint, type MigrationGuard, refusedStatement, shortened } from "./transaction_guard.ts";
 import type { BatchCopyOptions, BatchSummary, BatchUpdateOptions } from "./data_migration.ts";
 import type { RebuildResult, TableChange } from "./rebuild.ts";
 
@@ -232,7 +232,7 @@ export class MigrationExecutor implements Executor {
     if (!first.done && !statements.next().done) {
       throw new Error(
         `${what} runs one statement, and SQLite would ignore every statement after the first of "${
-          shorten(sql)
+          shortened(sql)
         }"; run a script with db.exec(), or make one call per statement.`,
       );
     }
@@ -273,7 +273,7 @@ export class MigrationExecutor implements Executor {
     const { transaction } = this.#target;
     if (!transaction || await transaction.isOpen()) return;
     const reason = cause === null ? "" : `: ${cause instanceof Error ? cause.message : String(cause)}`;
-    const ended = new Error(`"${shorten(text)}" ended the run's transaction${reason}`, { cause });
+    const ended = new Error(`"${shortened(text)}" ended the run's transaction${reason}`, { cause });
     this.#scope.fail(ended);
     throw ended;
   }
@@ -304,11 +304,6 @@ function refuseNul(sql: string, what: string): void {
     `the SQL given to ${what} contains a NUL character at offset ${at}, after which SQLite would ignore ` +
       `the rest of it without a word; remove it (bind text that holds one as a parameter).`,
   );
-}
-
-function shorten(text: string): string {
-  const oneLine = text.replace(/\s+/g, " ").trim();
-  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
 }
 
 const REFERENCES = /references/i;

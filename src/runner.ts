@@ -244,7 +244,7 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
       run.close();
       if (run.lateCall) {
         await tx.rollback();
-        throw lateCallFailure(run.lateCall, plan, kept, versions(committed));
+        throw lateCallFailure(run.lateCall, plan, request.direction, kept, versions(committed));
       }
       if (request.signal?.aborted) {
         await tx.rollback();
@@ -345,6 +345,7 @@ function transactionEnded(pendingAgain: readonly number[]): string {
 function lateCallFailure(
   error: LateCallError,
   plan: readonly Migration[],
+  direction: Direction,
   kept: readonly number[],
   pendingAgain: readonly number[],
 ): MigrationError {
@@ -360,7 +361,7 @@ function lateCallFailure(
     {
       version: migration.version,
       description: migration.description,
-      direction: "up",
+      direction,
       file: migration.file,
       cause: error,
       committed: kept,

@@ -13,7 +13,7 @@
  * @module
  */
 import type { Direction } from "./errors.ts";
-import type { Migration } from "./migration.ts";
+import { label, type Migration } from "./migration.ts";
 
 /** What a step needs from the run it belongs to. */
 export interface RunControl {
@@ -135,12 +135,6 @@ export class StepScope {
     return this.#calls;
   }
 
-  /** The label of the step's migration in messages: `3 ("add index")`. */
-  get label(): string {
-    const { version, description } = this.#options.migration;
-    return `${version} ("${description}")`;
-  }
-
   /**
    * Runs the step's function and waits for the step to end.
    *
@@ -201,11 +195,6 @@ export class StepScope {
     this.#rejectFailure(error);
   }
 
-  /** Whether the step has failed. */
-  get failed(): boolean {
-    return this.#failure !== null;
-  }
-
   /**
    * Ends the step: every later call is refused, calls still queued are cancelled, and the one
    * running, if any, is waited for. Call it before anything else runs on the connection.
@@ -263,7 +252,9 @@ export class StepScope {
     if (this.#failure) return Promise.reject(this.#cancel(what));
     const { version } = this.#options.migration;
     const error = new LateCallError(
-      `Migration ${this.label} called ${what} after it had finished: nothing of that call ran. Every ` +
+      `Migration ${
+        label(this.#options.migration)
+      } called ${what} after it had finished: nothing of that call ran. Every ` +
         `call a migration makes must finish before its ${this.#options.direction}() does; await it ` +
         `(a call from a timer, or through an executor kept for later, comes too late).`,
       version,
@@ -273,7 +264,9 @@ export class StepScope {
   }
 
   #cancel(what: string): Error {
-    const error = new Error(`${what} was not run: migration ${this.label} had already failed`);
+    const error = new Error(
+      `${what} was not run: migration ${label(this.#options.migration)} had already failed`,
+    );
     cancelled.add(error);
     return error;
   }

@@ -80,11 +80,18 @@ function reasonOf(action: GuardedAction, onNotice: (notice: string) => void): st
   }
 }
 
+/** A statement as a message quotes it: on one line, cut after 60 characters. */
+export function shortened(text: string): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length > 60 ? `${oneLine.slice(0, 57)}...` : oneLine;
+}
+
 /** The error for a refused statement: what it is, why, and what to do. */
 export function refusedStatement(text: string, reason: string): Error {
-  const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
   return new Error(
-    `"${shown}" cannot run in this migration: ${reason}; it did not run. A migration that needs it must run ` +
+    `"${
+      shortened(text)
+    }" cannot run in this migration: ${reason}; it did not run. A migration that needs it must run ` +
       `outside a transaction: set \`transaction: false\` on it (in a .sql file, ` +
       `\`-- migrate:up transaction:false\`).`,
   );
