@@ -4,28 +4,39 @@
  *
  * @module
  */
-import { isBusyError, type SqlConnection, type SqlEngine, type WriteTransaction } from "./engine.ts";
-import { DatabaseStateError, InvalidInputError, StrataError } from "./errors.ts";
-import { type DatabaseInput, toEngine } from "./engines/detect.ts";
-import { DEFAULT_HISTORY_TABLE, HistoryStore } from "./history.ts";
 import {
+  isBusyError,
+  type SqlConnection,
+  type SqlEngine,
+  SqliteError,
+  type WriteTransaction,
+} from "./engine.ts";
+import { DatabaseStateError, InvalidInputError, MigrationError, StrataError } from "./errors.ts";
+import { type DatabaseInput, toEngine } from "./engines/detect.ts";
+import { DEFAULT_HISTORY_TABLE, type HistorySnapshot, HistoryStore } from "./history.ts";
+import {
+  gapsOf,
   listForMessage,
   type Migration,
   type MigrationInput,
   resolveMigration,
   toMigration,
   validateMigrationSet,
+  type VersionGap,
 } from "./migration.ts";
 import {
   buildStatus,
+  checkGaps,
   checkState,
   type DatabaseState,
   databaseState,
+  historyWriteProblem,
   type MigrationStatus,
   nameOf,
   planMigrate,
   planRollback,
   stateProblems,
+  unverifiedRecords,
 } from "./planner.ts";
 import type { RunContext, RunOutcome, RunRequest } from "./runner.ts";
 import type { StepResult } from "./step.ts";
@@ -39,7 +50,8 @@ export interface MigrationManagerOptions {
   historyTable?: string;
   /**
    * How long to wait for another connection's write lock (another process migrating, say) before
-   * failing, in milliseconds. Applied to the connection for the duration of each call.
+   * failing, in milliseconds, at most 2147483647 (SQLite's limit). Applied to the connection for the
+   * duration of each call.
    * @default {60000}
    */
   busyTimeoutMs?: number;
@@ -114,6 +126,27 @@ export interface BaselineResult {
 /** The default of {@link MigrationManagerOptions.busyTimeoutMs}. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 60_000;
 
+/** The longest busy timeout SQLite takes: its milliseconds are a 32-bit signed integer. */
+export const MAX_BUSY_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * A busy timeout checked against what SQLite accepts, or the default when none is given.
+ *
+ * @param input The option or flag it came from, for the message.
+ * @throws {InvalidInputError} for a value that is not a whole number from 0 to {@link MAX_BUSY_TIMEOUT_MS}.
+ */
+export function checkBusyTimeout(value: number | undefined, input = "busyTimeoutMs"): number {
+  const busy = value ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (!Number.isSafeInteger(busy) || busy < 0 || busy > MAX_BUSY_TIMEOUT_MS) {
+    throw new InvalidInputError(
+      `${input} must be a whole number of milliseconds from 0 to ${MAX_BUSY_TIMEOUT_MS} (SQLite's limit); ` +
+        `got ${busy}.`,
+      input,
+    );
+  }
+  return busy;
+}
+
 /** How often to look again at a migration another run has started outside a transaction. */
 const STARTED_POLL_MS = 100;
 
@@ -146,6 +179,8 @@ export class MigrationManager {
   readonly #history: HistoryStore;
   readonly #busyTimeoutMs: number;
   #known: Migration[] = [];
+  /** Versions missing between the known migrations, judged against each database read. */
+  #gaps: VersionGap[] = [];
 
   /**
    * Manages the migrations of an open database. The caller keeps ownership of `db` and closes it.
@@ -156,26 +191,24 @@ export class MigrationManager {
   constructor(db: DatabaseInput, options: MigrationManagerOptions = {}) {
     this.#engine = toEngine(db);
     this.#history = new HistoryStore(options.historyTable ?? DEFAULT_HISTORY_TABLE);
-    const busy = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    if (!Number.isSafeInteger(busy) || busy < 0) {
-      throw new InvalidInputError(
-        `busyTimeoutMs must be a whole number of 0 or more; got ${busy}.`,
-        "busyTimeoutMs",
-      );
-    }
-    this.#busyTimeoutMs = busy;
+    this.#busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs);
   }
 
   /**
    * Adds migrations: objects, `BaseMigration` subclasses or their instances. The whole set is checked at once.
    *
+   * A version missing between them is judged when a database is read: a migration the database
+   * applied is a file deleted after it ran (a {@link DatabaseStateError}, reason `"missing-file"`:
+   * restore it); one it never applied is a hole in the numbering (a {@link MigrationSetError}).
+   *
    * @returns The manager, for chaining.
-   * @throws {MigrationSetError} for a version that is not a positive integer, a duplicate or a gap;
+   * @throws {MigrationSetError} for a version that is not a positive integer, or a duplicate;
    *   nothing is registered then.
    */
   registerMigrations(list: readonly MigrationInput[]): this {
     const added = list.map((input, index) => toMigration(input, this.#known.length + index));
-    this.#known = validateMigrationSet([...this.#known, ...added]);
+    this.#known = validateMigrationSet([...this.#known, ...added], { allowGaps: true });
+    this.#gaps = gapsOf(this.#known);
     return this;
   }
 
@@ -187,33 +220,51 @@ export class MigrationManager {
   /**
    * The version the database is at: the highest applied migration, 0 for a new database.
    *
-   * @throws {DatabaseStateError} when the recorded version is corrupt (never read as 0).
+   * @throws {DatabaseStateError} when the recorded version or history is corrupt (never read as 0).
+   * @throws {MigrationSetError} for versions missing between the known migrations that the
+   *   database never applied.
    */
   async getCurrentVersion(): Promise<number> {
     return (await this.#session(() => this.#readState(this.#engine))).currentVersion;
   }
 
   /**
-   * Where the database stands: current and newest versions, pending count, last run, and every
-   * migration with whether and when it was applied. Reads only; works on a database from the future.
+   * Where the database stands: current and newest versions, pending count, last run, every
+   * migration with whether and when it was applied, and whether `migrate` has work or would refuse:
+   * `ok` is true only when neither, and `problems` holds what would stop it (the errors `migrate`
+   * throws), each migration concerned naming its `problem`. Reads only; works on a database from
+   * the future.
+   *
+   * @throws {DatabaseStateError} when the recorded version or history is corrupt.
+   * @throws {MigrationSetError} for versions missing between the known migrations that the
+   *   database never applied.
    */
   async getStatus(): Promise<MigrationStatus> {
     return await this.#session(async () => {
       const snapshot = await this.#history.read(this.#engine);
-      const state = databaseState(snapshot, this.#known, isoNow());
-      return buildStatus(state, this.#known, snapshot.lastRun);
+      return buildStatus(this.#stateOf(snapshot), this.#known, snapshot.lastRun);
     });
   }
 
   /**
    * Everything that would stop `migrate` or `rollback`: applied migrations edited, renamed or
    * deleted since they ran, unapplied migrations below the current version, a database newer than
-   * the known migrations, a migration outside a transaction that never finished. Reads only.
+   * the known migrations, a migration outside a transaction that never finished, a seed-era
+   * `settings` version that disagrees with the history, a history table strata cannot write to;
+   * and applied migrations it cannot check, whose record has no checksum it knows. Reads only.
    *
    * @returns One error per kind of problem; empty when the database and the files agree.
    */
   async validate(): Promise<DatabaseStateError[]> {
-    return await this.#session(async () => stateProblems(await this.#readState(this.#engine), this.#known));
+    return await this.#session(async () => {
+      const state = await this.#readState(this.#engine);
+      const unwritable = historyWriteProblem(state);
+      return [
+        ...stateProblems(state, this.#known),
+        ...(unwritable ? [unwritable] : []),
+        ...unverifiedRecords(state, this.#known),
+      ];
+    });
   }
 
   /**
@@ -233,7 +284,7 @@ export class MigrationManager {
     const outcome = await this.#run(options, {
       command: "migrate",
       direction: "up",
-      plan: (state) => planMigrate(state, this.#known, options),
+      plan: (state) => writable(state, planMigrate(state, this.#known, options)),
     });
     return { applied: outcome.steps.map((s) => s.version), ...outcome };
   }
@@ -250,7 +301,7 @@ export class MigrationManager {
     const outcome = await this.#run(options, {
       command: "rollback",
       direction: "down",
-      plan: (state) => planRollback(state, this.#known, options),
+      plan: (state) => writable(state, planRollback(state, this.#known, options)),
       check: (plan) =>
         assertReversible(plan, options.targetVersion !== undefined ? "targetVersion" : "steps"),
     });
@@ -275,6 +326,7 @@ export class MigrationManager {
           }
           return (m.checksum !== undefined && entry.checksum !== m.checksum) || entry.name !== nameOf(m);
         });
+        writable(state, changed);
         for (const m of changed) {
           const entry = state.applied.get(m.version)!;
           await this.#history.record(tx, { ...entry, checksum: m.checksum ?? null, name: nameOf(m) });
@@ -323,7 +375,7 @@ export class MigrationManager {
         const state = await this.#readState(tx);
         if (state.applied.size > 0) throw alreadyMigrated(state.currentVersion);
         const now = isoNow();
-        const migrations = this.#known.filter((m) => m.version <= version);
+        const migrations = writable(state, this.#known.filter((m) => m.version <= version));
         await this.#history.ensureTables(tx);
         const { appliedEntry } = await import("./step.ts");
         for (const m of migrations) await this.#history.record(tx, appliedEntry(m, now, null, "applied"));
@@ -348,7 +400,8 @@ export class MigrationManager {
   async resolveStarted(version: number, outcome: "applied" | "pending"): Promise<void> {
     await this.#session(() =>
       this.#inWriteTransaction(async (tx) => {
-        const entry = (await this.#readState(tx)).applied.get(version);
+        const state = await this.#readState(tx);
+        const entry = state.applied.get(version);
         if (!entry || entry.state === "applied") {
           throw new InvalidInputError(
             `Migration ${version} is not marked as started${
@@ -357,8 +410,14 @@ export class MigrationManager {
             "version",
           );
         }
+        writable(state, [entry]);
         if (outcome === "applied") await this.#history.record(tx, { ...entry, state: "applied" });
         else await this.#history.remove(tx, version);
+        // The run that left it committed the history, but not the settings version, which follows now.
+        const current = outcome === "applied"
+          ? Math.max(state.currentVersion, version)
+          : state.currentVersion;
+        await this.#history.syncLegacy(tx, state.legacy, current, isoNow());
       })
     );
   }
@@ -370,7 +429,10 @@ export class MigrationManager {
   ): Promise<RunOutcome & { backup?: string; dryRun: boolean }> {
     const dryRun = options.dryRun ?? false;
     return await this.#session(async () => {
-      if (request.direction === "up" && options.targetVersion === undefined && await this.#upToDate()) {
+      if (
+        request.direction === "up" && options.targetVersion === undefined && this.#gaps.length === 0 &&
+        await this.#upToDate()
+      ) {
         return { steps: [], currentVersion: this.#known.at(-1)?.version ?? 0, dryRun };
       }
       for (;;) {
@@ -387,7 +449,20 @@ export class MigrationManager {
             )
             : undefined;
           const { executeRun } = await import("./runner.ts");
-          const outcome = await executeRun(this.#runContext(), { ...request, dryRun });
+          const outcome = await executeRun(this.#runContext(), { ...request, dryRun }).catch(
+            async (error) => {
+              // The first migration of a run is the first to write: a database that refuses the
+              // write is read-only, whatever the migration does; a later one failing this way wrote
+              // after the ones before it, so its own SQL is at fault.
+              if (
+                error instanceof MigrationError && error.version === plan[0].version &&
+                isReadOnly(error.cause)
+              ) {
+                throw readOnlyError(error, await this.#file());
+              }
+              throw error;
+            },
+          );
           return { ...outcome, dryRun, ...(backup ? { backup } : {}) };
         } catch (error) {
           if (!(error instanceof StartedElsewhere)) throw error;
@@ -444,7 +519,20 @@ export class MigrationManager {
   }
 
   async #readState(db: SqlConnection): Promise<DatabaseState> {
-    return databaseState(await this.#history.read(db), this.#known, isoNow());
+    return this.#stateOf(await this.#history.read(db));
+  }
+
+  /** The state of a database from its history, refusing known migrations with a hole in their numbering. */
+  #stateOf(snapshot: HistorySnapshot): DatabaseState {
+    const state = databaseState(snapshot, this.#known, isoNow());
+    checkGaps(state, this.#known, this.#gaps);
+    return state;
+  }
+
+  /** The file of the database, for messages; null for an in-memory one or when it cannot be asked. */
+  async #file(): Promise<string | null> {
+    const { databaseFile } = await import("./backup.ts");
+    return await databaseFile(this.#engine).catch(() => null);
   }
 
   /**
@@ -467,8 +555,7 @@ export class MigrationManager {
     try {
       return await work();
     } catch (error) {
-      const { databaseFile } = await import("./backup.ts");
-      throw explainEngineError(error, await databaseFile(this.#engine).catch(() => null));
+      throw error instanceof StrataError ? error : explainEngineError(error, await this.#file());
     } finally {
       if (previous < this.#busyTimeoutMs) await this.#engine.exec(`PRAGMA busy_timeout = ${previous}`);
     }
@@ -481,6 +568,17 @@ function alreadyMigrated(version: number): DatabaseStateError {
       `outside migrations. Nothing was changed.`,
     { reason: "future-version", versions: [version] },
   );
+}
+
+/**
+ * Returns `planned` when there is nothing to write or the history tables can take a record.
+ *
+ * @throws {DatabaseStateError} naming the columns of a history table strata cannot fill.
+ */
+function writable<T>(state: DatabaseState, planned: T[]): T[] {
+  const problem = planned.length > 0 ? historyWriteProblem(state) : null;
+  if (problem) throw problem;
+  return planned;
 }
 
 /** Signals that another run has a migration outside a transaction in progress: wait and look again. */
@@ -501,7 +599,6 @@ function assertReversible(plan: readonly Migration[], input: string): void {
 
 /** Turns engine errors a user can meet before any migration runs into clear refusals naming the file. */
 function explainEngineError(error: unknown, file: string | null): unknown {
-  if (error instanceof StrataError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const database = file ? `The database ${file}` : "The database";
   if (/file is not a database|file is encrypted|malformed/i.test(message)) {
@@ -510,13 +607,7 @@ function explainEngineError(error: unknown, file: string | null): unknown {
       { reason: "unreadable", cause: error },
     );
   }
-  if (/readonly database|read-only/i.test(message)) {
-    return new DatabaseStateError(
-      `${database} is read-only (${message}): open it for writing, or check the file's permissions. ` +
-        `Nothing was changed.`,
-      { reason: "read-only", cause: error },
-    );
-  }
+  if (isReadOnly(error)) return readOnlyError(error, file);
   if (isBusyError(error)) {
     return new DatabaseStateError(
       `${database} is locked by another connection (${message}). Try again, or raise the busy timeout ` +
@@ -525,6 +616,35 @@ function explainEngineError(error: unknown, file: string | null): unknown {
     );
   }
   return error;
+}
+
+/**
+ * Whether an engine's error, or one of its causes, means the database cannot be written: opened
+ * read-only or a read-only file (`SQLITE_READONLY`), or a directory where SQLite cannot create the
+ * journal it needs before the first write (`SQLITE_CANTOPEN`, or `SQLITE_READONLY_DIRECTORY`).
+ */
+function isReadOnly(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (
+      cause instanceof SqliteError && (cause.code === "SQLITE_READONLY" || cause.code === "SQLITE_CANTOPEN")
+    ) {
+      return true;
+    }
+    if (/attempt to write a readonly database|unable to open database file/.test(cause.message)) return true;
+  }
+  return false;
+}
+
+/** The refusal of a database that cannot be written, keeping `error` (and the migration it names) as its cause. */
+function readOnlyError(error: unknown, file: string | null): DatabaseStateError {
+  let reason = error instanceof Error ? error.message : String(error);
+  for (let cause = error; cause instanceof Error; cause = cause.cause) reason = cause.message;
+  return new DatabaseStateError(
+    `${file ? `The database ${file}` : "The database"} is read-only (${reason}): strata could not write ` +
+      `to it, or create the journal SQLite writes next to it. Open it for writing, or check the ` +
+      `permissions of the file and of its directory. Nothing was changed.`,
+    { reason: "read-only", cause: error },
+  );
 }
 
 function delay(ms: number): Promise<void> {

@@ -133,7 +133,7 @@ const CASES: Case[] = [
       );
     },
     args: up,
-    code: 1,
+    code: 5,
     error: /at version 2, but the newest known migration is 1.*002_x\.sql/s,
   },
   ...["0", "-1", "x"].map((steps): Case => ({

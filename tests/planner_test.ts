@@ -31,13 +31,14 @@ function entry(version: number, overrides: Partial<AppliedMigration> = {}): Appl
 }
 
 function snapshot(applied: AppliedMigration[], extra: Partial<HistorySnapshot> = {}): HistorySnapshot {
-  return { exists: applied.length > 0, applied, lastRun: null, legacy: null, ...extra };
+  return { exists: applied.length > 0, applied, lastRun: null, legacy: null, unwritable: [], ...extra };
 }
 
 function legacy(version: number, lastRun: string | null = null): LegacyVersion {
   return {
     keys: [{ versionKey: "db_migration_version", lastRunKey: "db_migration_last_run" }],
     version,
+    rows: [{ key: "db_migration_version", value: String(version) }],
     lastRun,
     canInsert: true,
   };
