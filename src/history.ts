@@ -146,21 +146,23 @@ export class HistoryStore {
       ...checkColumns(this.#table, history, HISTORY_COLUMNS),
       ...checkColumns(this.#runsTable, of(this.#runsTable), RUNS_COLUMNS),
     ];
+    const loggedRun = exists && of(this.#runsTable).length > 0
+      ? ((await db.query(`SELECT max(finished_at) AS last FROM "${this.#runsTable}"`, []))[0]?.last as
+        | string
+        | null) ??
+        null
+      : null;
     const settings = of("settings");
-    const legacy = settings.length > 0 ? await readLegacyVersion(db, settings, { adopt: !exists }) : null;
+    const legacy = settings.length > 0
+      ? await readLegacyVersion(db, settings, { strict: !exists, adopt: loggedRun === null })
+      : null;
     if (!exists) return { exists, applied: [], lastRun: legacy?.lastRun ?? null, legacy, unwritable };
     const rows = await db.query(
       `SELECT version, name, description, checksum, applied_at, duration_ms, state FROM "${this.#table}" ORDER BY version`,
       [],
     );
     const applied = rows.map((row) => toApplied(row, this.#table));
-    const lastRun = of(this.#runsTable).length > 0
-      ? ((await db.query(`SELECT max(finished_at) AS last FROM "${this.#runsTable}"`, []))[0]?.last as
-        | string
-        | null) ??
-        null
-      : null;
-    return { exists: true, applied, lastRun, legacy, unwritable };
+    return { exists: true, applied, lastRun: loggedRun, legacy, unwritable };
   }
 
   /**
@@ -337,17 +339,19 @@ function toApplied(row: Row, table: string): AppliedMigration {
 
 /**
  * Reads the version the original module stored in `settings`. Its documentation names the key
- * `db_migration_version`; its deployed code wrote `db-migration-version`. Either is accepted, and a
- * table without a version row is the original module's at version 0. With `adopt` (no history table
- * yet, so the rows decide what is applied) rows that are not a whole number, or that disagree, are
- * an error; afterwards the history table decides, and the planner reports rows that disagree with it.
+ * `db_migration_version`; its deployed code wrote `db-migration-version`. Either is accepted. With
+ * `strict` (no history table yet, so the rows decide what is applied) rows that are not a whole
+ * number, or that disagree, are an error; afterwards the history table decides, and the planner
+ * reports rows that disagree with it. With `adopt` (strata has not finished a run on the database:
+ * a run interrupted by a migration outside a transaction commits the history, not the settings) a
+ * table without a version row is the original module's at version 0.
  *
- * @throws {DatabaseStateError} when adopting and a value is not a whole number or the rows disagree.
+ * @throws {DatabaseStateError} when strict and a value is not a whole number or the rows disagree.
  */
 async function readLegacyVersion(
   db: SqlConnection,
   columns: readonly Row[],
-  options: { adopt: boolean },
+  options: { strict: boolean; adopt: boolean },
 ): Promise<LegacyVersion | null> {
   // An application's own settings table of another shape is not the original module's.
   if (!columns.some((c) => c.name === "key") || !columns.some((c) => c.name === "value")) return null;
@@ -362,7 +366,7 @@ async function readLegacyVersion(
   const rows = found.filter((row) => LEGACY_KEYS.some((k) => k.versionKey === row.key))
     .map((row) => ({ key: String(row.key), value: row.value }));
   if (rows.length === 0) {
-    // Once strata keeps a history, a settings table without the key is the application's own.
+    // Once strata has finished a run, a settings table without the key is the application's own.
     return options.adopt && canInsert
       ? { keys: [DEPLOYED_KEYS], version: 0, rows, lastRun: null, canInsert }
       : null;
@@ -372,7 +376,7 @@ async function readLegacyVersion(
     .find((v) => typeof v === "string");
   const lastRun = typeof lastRunValue === "string" ? lastRunValue : null;
   const versions = rows.map((row) => parseLegacyVersion(row.value));
-  if (options.adopt) {
+  if (options.strict) {
     const bad = rows.find((_, i) => versions[i] === null);
     if (bad) throw notAVersion(bad);
     if (new Set(versions).size > 1) {
