@@ -516,8 +516,8 @@ export function buildStatus(
       if (entry && !problemOf.has(version)) problemOf.set(version, entry);
     }
   }
-  const entryProblem = (version: number, state: MigrationStatusEntry["state"]) =>
-    state === "started" || state === "failed" ? state : problemOf.get(version) ?? null;
+  const entryProblem = (version: number, entryState: MigrationStatusEntry["state"]) =>
+    entryState === "started" || entryState === "failed" ? entryState : problemOf.get(version) ?? null;
   const migrations: MigrationStatusEntry[] = known.map((m) => {
     const entry = state.applied.get(m.version);
     const applied = entry?.state === "applied";
