@@ -153,7 +153,6 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
   const latest = known.at(-1)?.version ?? 0;
   const first = known[0]?.version ?? 1;
   const entries = [...state.applied.values()];
-  const knownVersions = new Set(known.map((m) => m.version));
   const future = entries.filter((entry) => entry.version > latest);
   if (future.length > 0) {
     const names = listForMessage(future.map((entry) => `${entry.version} (${entry.name})`));
@@ -167,10 +166,15 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
     );
   }
   // Between the first and the newest known migration a version no migration has was applied: its
-  // file was deleted after it ran (below the first, files are archived by a squash).
-  const deleted = entries.filter((entry) =>
-    entry.version > first && entry.version < latest && !knownVersions.has(entry.version)
-  );
+  // file was deleted after it ran (below the first, files are archived by a squash). Known versions
+  // without a hole leave no room for one.
+  const contiguous = latest - first + 1 === known.length;
+  const knownVersions = contiguous ? null : new Set(known.map((m) => m.version));
+  const deleted = knownVersions === null
+    ? []
+    : entries.filter((entry) =>
+      entry.version > first && entry.version < latest && !knownVersions.has(entry.version)
+    );
   if (deleted.length > 0) {
     const one = deleted.length === 1;
     problems.push(
@@ -349,8 +353,8 @@ export function checkGaps(
  */
 export function migrateProblems(state: DatabaseState, known: readonly Migration[]): DatabaseStateError[] {
   const problems = stateProblems(state, known);
-  const unwritable = planMigrate(state, known).length > 0 ? historyWriteProblem(state) : null;
-  return unwritable ? [...problems, unwritable] : problems;
+  const unwritable = historyWriteProblem(state);
+  return unwritable && planMigrate(state, known).length > 0 ? [...problems, unwritable] : problems;
 }
 
 /**
