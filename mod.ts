@@ -25,7 +25,7 @@ export type {
 } from "./src/manager.ts";
 export { BaseMigration } from "./src/migration.ts";
 export type { Migration, MigrationInput, MigrationModule } from "./src/migration.ts";
-export type { MigrationStatus, MigrationStatusEntry } from "./src/planner.ts";
+export type { MigrationStatus, MigrationStatusEntry, StatusProblem } from "./src/planner.ts";
 export type { StepPreview, StepResult } from "./src/step.ts";
 export type { Executor } from "./src/executor.ts";
 export type {

@@ -8,35 +8,12 @@
  */
 import { parseArgs } from "./args.ts";
 import { type CommandContext, type CommandSpec, type FlagName, FLAGS } from "./cli_flags.ts";
-import { COMMANDS, SIGNAL_EXIT_CODES } from "./commands.ts";
-import {
-  DatabaseStateError,
-  InvalidInputError,
-  MigrationError,
-  RunInterruptedError,
-  StrataError,
-} from "./errors.ts";
-import { StepInterrupted } from "./step_scope.ts";
+import { COMMANDS } from "./commands.ts";
+import { EXIT, EXIT_MEANINGS, exitCodeOf, UsageError } from "./exit_codes.ts";
+import { MigrationError, StrataError } from "./errors.ts";
 import { paint, type Terminal } from "./report.ts";
 
-/**
- * Exit codes of the CLI: a deploy script can tell "pending migrations" or "files edited since they
- * were applied" from a failure.
- */
-export const EXIT = {
-  /** Success. */
-  ok: 0,
-  /** An error: a migration failed, or the database was refused or unreadable. */
-  error: 1,
-  /** Invalid usage: an unknown command or flag, or a bad value. */
-  usage: 2,
-  /** `status --exit-code` found pending migrations. */
-  pending: 3,
-  /** `check` found the database's schema differs from what the migrations produce. */
-  drift: 4,
-  /** Applied migrations were edited, renamed or deleted, or files are out of order. */
-  validation: 5,
-} as const;
+export { EXIT } from "./exit_codes.ts";
 
 /** Where the CLI writes, and whether it may use colour. */
 export interface CliIo extends Terminal {
@@ -67,7 +44,7 @@ export async function main(
     }
     const command = COMMANDS[name];
     if (!command) {
-      throw new InvalidInputError(
+      throw new UsageError(
         `Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(", ")}. Run "help" for usage.`,
         name,
       );
@@ -102,32 +79,6 @@ function commandIndex(argv: readonly string[]): number {
   return -1;
 }
 
-/** The exit code for an error. */
-function exitCodeOf(error: unknown): number {
-  const signal = interruptingSignal(error);
-  if (signal !== undefined) return SIGNAL_EXIT_CODES[signal];
-  if (error instanceof InvalidInputError) return EXIT.usage;
-  if (error instanceof DatabaseStateError && error.reason === "drift") return EXIT.drift;
-  if (
-    error instanceof DatabaseStateError &&
-    ["checksum-mismatch", "renamed", "out-of-order"].includes(error.reason)
-  ) {
-    return EXIT.validation;
-  }
-  return EXIT.error;
-}
-
-/** The signal that interrupted the run an error reports, found along its causes, if any. */
-function interruptingSignal(error: unknown): keyof typeof SIGNAL_EXIT_CODES | undefined {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    const reason = cause instanceof RunInterruptedError || cause instanceof StepInterrupted
-      ? cause.reason
-      : null;
-    if (reason === "SIGINT" || reason === "SIGTERM") return reason;
-  }
-  return undefined;
-}
-
 /** The flags and positionals of `argv` for `command`, or an error naming the argument at fault. */
 function parse(
   name: string,
@@ -143,7 +94,7 @@ function parse(
       "missing-value": `${flag} needs a value`,
       "unexpected-value": `${flag} takes no value`,
     }[kind];
-    throw new InvalidInputError(
+    throw new UsageError(
       `Invalid arguments for "${name}": ${problem}. Run "${name} --help" for its flags.`,
       flag,
     );
@@ -151,7 +102,7 @@ function parse(
   const repeats = command.positionals.at(-1)?.name.endsWith("...") ?? false;
   if (!repeats && parsed.positionals.length > command.positionals.length) {
     const extra = parsed.positionals[command.positionals.length];
-    throw new InvalidInputError(
+    throw new UsageError(
       `Unexpected argument "${extra}" for "${name}". Usage: ${usage(name, command)}`,
       extra,
     );
@@ -176,9 +127,15 @@ function toolHelp(): string {
     "Commands:",
     ...Object.entries(COMMANDS).map(([name, spec]) => `  ${usage(name, spec).padEnd(width)}${spec.summary}`),
     "",
-    'Run "<command> --help" for its flags. Exit codes: 0 ok, 1 error, 2 invalid usage, 3 pending',
-    "migrations (status --exit-code), 4 schema drift (check), 5 edited or out-of-order migrations.",
+    'Run "<command> --help" for its flags.',
+    wrap(`Exit codes: ${exitCodes()}.`, 100),
   ].join("\n");
+}
+
+/** The exit codes as the help lists them: `0 success, 1 error, …`. */
+function exitCodes(): string {
+  return (Object.keys(EXIT) as (keyof typeof EXIT)[]).map((name) => `${EXIT[name]} ${EXIT_MEANINGS[name]}`)
+    .join(", ");
 }
 
 /** One command's help: usage, what it does, and each flag. */

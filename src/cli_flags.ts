@@ -5,10 +5,19 @@
  * @module
  */
 import type { SqlEngine } from "./engine.ts";
-import { migrationCacheFile, openEngine } from "./database.ts";
+import { databasePath, isRemoteTarget, migrationCacheFile, openEngine } from "./database.ts";
 import { InvalidInputError } from "./errors.ts";
+import { UsageError } from "./exit_codes.ts";
+import { checkTableName } from "./history.ts";
 import { loadMigrations } from "./loader.ts";
-import { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MIGRATION_TIMEOUT_MS, MigrationManager } from "./manager.ts";
+import {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_MIGRATION_TIMEOUT_MS,
+  MAX_BUSY_TIMEOUT_MS,
+  MAX_MIGRATION_TIMEOUT_MS,
+  MigrationManager,
+} from "./manager.ts";
+import { dirname, exists } from "./paths.ts";
 import type { Terminal } from "./report.ts";
 
 /** The database used when neither `--db` nor `DATABASE_URL` names one. */
@@ -55,7 +64,7 @@ export const FLAGS: Record<FlagName, FlagSpec> = {
   db: {
     type: "string",
     value: "PATH",
-    help: `database file (default: $DATABASE_URL, else ${DEFAULT_DATABASE})`,
+    help: `database file, in a directory that exists (default: $DATABASE_URL, else ${DEFAULT_DATABASE})`,
   },
   dir: { type: "string", value: "DIR", help: "migrations directory (default: ./migrations)" },
   table: { type: "string", value: "NAME", help: "history table (default: strata_migrations)" },
@@ -70,7 +79,10 @@ export const FLAGS: Record<FlagName, FlagSpec> = {
   },
   applied: { type: "boolean", help: "record the migration as applied" },
   pending: { type: "boolean", help: "record the migration as not applied" },
-  "exit-code": { type: "boolean", help: "exit with 3 when migrations are pending" },
+  "exit-code": {
+    type: "boolean",
+    help: "exit with the code up would give when it would refuse, 3 when migrations are pending",
+  },
   sql: { type: "boolean", help: "write a .sql migration instead of a .ts one" },
   force: { type: "boolean", help: "record the baseline even if the schema differs" },
   out: {
@@ -88,14 +100,15 @@ export const FLAGS: Record<FlagName, FlagSpec> = {
   "busy-timeout": {
     type: "string",
     value: "MS",
-    help: `wait this long for another process's lock (default: ${DEFAULT_BUSY_TIMEOUT_MS})`,
+    help:
+      `wait this long for another process's lock, up to ${MAX_BUSY_TIMEOUT_MS} (default: ${DEFAULT_BUSY_TIMEOUT_MS})`,
   },
   timeout: {
     type: "string",
     value: "MS",
     help:
-      `stop a migration that runs no SQL for this long, and roll it back (default: ${DEFAULT_MIGRATION_TIMEOUT_MS}; ` +
-      `0: no limit)`,
+      `stop a migration that runs no SQL for this long, and roll it back, up to ${MAX_MIGRATION_TIMEOUT_MS} ` +
+      `(default: ${DEFAULT_MIGRATION_TIMEOUT_MS}; 0: no limit)`,
   },
   json: { type: "boolean", help: "print machine-readable JSON" },
   quiet: { type: "boolean", help: "print only errors" },
@@ -131,31 +144,62 @@ export interface CommandSpec {
   run(context: CommandContext): Promise<number | void>;
 }
 
-/** A flag's value as a whole number of at least `min`, or undefined when the flag is absent. */
-export function wholeNumber(c: CommandContext, flag: FlagName, min: number): number | undefined {
+/** A flag's value as a whole number from `min` to `max`, or undefined when the flag is absent. */
+export function wholeNumber(
+  c: CommandContext,
+  flag: FlagName,
+  min: number,
+  max: number = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   const raw = c.flags[flag];
   if (raw === undefined) return undefined;
-  return parseWholeNumber(String(raw), `--${flag}`, min);
+  return parseWholeNumber(String(raw), `--${flag}`, min, max);
 }
 
-/** A whole number of at least `min`, or an error naming the flag or argument. */
-export function parseWholeNumber(raw: string, name: string, min: number): number {
+/** A whole number from `min` to `max`, or a usage error naming the flag or argument. */
+export function parseWholeNumber(
+  raw: string,
+  name: string,
+  min: number,
+  max: number = Number.MAX_SAFE_INTEGER,
+): number {
   const text = raw.trim();
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min) {
-    throw new InvalidInputError(`${name} must be a whole number of ${min} or more; got "${raw}".`, name);
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of ${min} or more` : `from ${min} to ${max}`;
+    throw new UsageError(`${name} must be a whole number ${range}; got "${raw}".`, name);
   }
-  return Number(text);
+  return value;
+}
+
+/** Where the command's database is, and who said so. */
+interface DatabaseTarget {
+  /** The path or URL as given. */
+  target: string;
+  /** `--db` or `DATABASE_URL`; null for the default. */
+  source: "--db" | "DATABASE_URL" | null;
 }
 
 /** The `--db` target, else `DATABASE_URL`, else the default file. */
-function databaseTarget(c: CommandContext): string {
+function databaseTarget(c: CommandContext): DatabaseTarget {
   const flag = c.flags.db as string | undefined;
-  const given = flag ?? c.env("DATABASE_URL") ?? DEFAULT_DATABASE;
-  if (given.trim() === "") {
-    const source = flag === undefined ? "DATABASE_URL" : "--db";
-    throw new InvalidInputError(`${source} is empty; give a database path or URL.`, source);
+  const env = flag === undefined ? c.env("DATABASE_URL") : undefined;
+  const source = flag !== undefined ? "--db" : env !== undefined ? "DATABASE_URL" : null;
+  const target = flag ?? env ?? DEFAULT_DATABASE;
+  if (target.trim() === "") {
+    throw new UsageError(`${source} is empty; give a database path or URL.`, source ?? "--db");
   }
-  return given;
+  return { target, source };
+}
+
+/** Runs a check of the library under a flag's name: what it refuses is an error in the command line. */
+function asUsage<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new UsageError(error.message, error.input);
+    throw error;
+  }
 }
 
 /** An open database of a command; `exists` is false for a file that does not exist yet. */
@@ -168,54 +212,123 @@ export interface OpenTarget {
   path: string;
   /** False for a file that did not exist and was not created. */
   exists: boolean;
+  /** True when the file did not exist and the command created it. */
+  created: boolean;
+  /** The directory created for it (only the default `data/` is), or null. */
+  createdDirectory: string | null;
   /** Closes the database. */
   close(): Promise<void>;
 }
 
 /** How a command opens its database. */
 export interface TargetOptions {
-  /** Create a missing database file; otherwise it is read as an empty database, so nothing is written. */
+  /**
+   * Create a missing database file (in a directory that exists, or the default `data/`); otherwise
+   * it is read as an empty database, so nothing is written.
+   */
   create: boolean;
   /**
-   * Take what the file cache knows of unchanged migration files instead of reading them: for the
-   * commands every start-up runs (`up`, `status`, `rollback`). The others read every file.
+   * Take what the file cache knows of unchanged migration files instead of reading them, for the
+   * commands every start-up runs: `"update"` (`up`, `rollback`) also writes what it learnt,
+   * `"read"` (`status`) writes nothing. The others read every file.
    */
-  cached?: boolean;
+  cache?: "read" | "update";
 }
 
-/** Loads the migrations, then opens the database. */
+/**
+ * Loads the migrations, then opens the database. A missing directory is made only for the default
+ * database (`data/app.db`): a `--db` or `DATABASE_URL` naming one that does not exist is a typo far
+ * more often than a wish, and is refused.
+ */
 async function open(c: CommandContext, options: TargetOptions): Promise<OpenTarget> {
-  const busyTimeoutMs = wholeNumber(c, "busy-timeout", 0) ?? DEFAULT_BUSY_TIMEOUT_MS;
-  const target = databaseTarget(c);
+  const busyTimeoutMs = wholeNumber(c, "busy-timeout", 0, MAX_BUSY_TIMEOUT_MS) ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const migrationTimeoutMs = wholeNumber(c, "timeout", 0, MAX_MIGRATION_TIMEOUT_MS);
+  const table = c.flags.table as string | undefined;
+  if (table !== undefined) asUsage(() => checkTableName(table, "--table"));
+  const { target, source } = databaseTarget(c);
+  const path = isRemoteTarget(target) ? null : asUsage(() => databasePath(target, source ?? "--db"));
   const migrations = await loadMigrations(c.flags.dir as string | undefined ?? "./migrations", {
-    cacheFile: options.cached ? migrationCacheFile(target) : undefined,
+    cacheFile: options.cache ? migrationCacheFile(target) : undefined,
+    writeCache: options.cache === "update",
   });
+  const creates = options.create && path !== null && path !== ":memory:" && !exists(path);
+  const createdDirectory = creates ? makeDirectory(path!, source) : null;
   const opened = await openEngine(target, { busyTimeoutMs, create: options.create });
   try {
     const manager = new MigrationManager(opened.engine, {
       busyTimeoutMs,
-      migrationTimeoutMs: wholeNumber(c, "timeout", 0),
-      historyTable: c.flags.table as string | undefined,
-    }).registerMigrations(migrations);
-    return { manager, engine: opened.engine, path: opened.path, exists: opened.exists, close: opened.close };
+      migrationTimeoutMs,
+      historyTable: table,
+    })
+      .registerMigrations(migrations);
+    return {
+      manager,
+      engine: opened.engine,
+      path: opened.path,
+      exists: opened.exists,
+      created: creates,
+      createdDirectory,
+      close: opened.close,
+    };
   } catch (error) {
     await opened.close();
     throw error;
   }
 }
 
-/** Runs `work` with the command's database open, closing it afterwards. */
+/**
+ * Makes the directory of a new database file when it is missing and the database is the default
+ * one; returns it, or null when it exists.
+ *
+ * @throws {InvalidInputError} naming the directory and where the path came from, otherwise.
+ */
+function makeDirectory(path: string, source: DatabaseTarget["source"]): string | null {
+  const dir = dirname(path);
+  if (exists(dir)) return null;
+  if (source !== null) {
+    throw new InvalidInputError(
+      `The directory ${dir} of the database ${path} (${source}) does not exist. Create it first, or ` +
+        `check the path; nothing was created.`,
+      source,
+    );
+  }
+  Deno.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Runs `work` with the command's database open, closing it afterwards. When the command created the
+ * database and fails, it leaves nothing behind: the empty file and the directory made for it go.
+ */
 export async function withTarget<T>(
   c: CommandContext,
   options: TargetOptions,
   work: (target: OpenTarget) => Promise<T>,
 ): Promise<T> {
   const target = await open(c, options);
+  let done = false;
   try {
-    return await work(target);
+    const result = await work(target);
+    done = true;
+    return result;
   } finally {
     await target.close();
+    if (!done && target.created) removeCreated(target);
   }
+}
+
+function removeCreated(target: OpenTarget): void {
+  // Only while empty: a file with content is a database some part of the run wrote. Not recursive:
+  // a directory something else wrote into stays. What cannot be removed is left as it is.
+  const removeIf = (path: string, condition: () => boolean) => {
+    try {
+      if (condition()) Deno.removeSync(path);
+    } catch {
+      // Left in place.
+    }
+  };
+  removeIf(target.path, () => Deno.statSync(target.path).size === 0);
+  if (target.createdDirectory) removeIf(target.createdDirectory, () => true);
 }
 
 /**

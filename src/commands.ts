@@ -15,6 +15,8 @@ import {
   withTarget,
 } from "./cli_flags.ts";
 import { InvalidInputError } from "./errors.ts";
+import { EXIT, exitCodeForReason, UsageError } from "./exit_codes.ts";
+import type { MigrationStatus } from "./planner.ts";
 import type { MigrateResult, RollbackResult } from "./manager.ts";
 import { formatVersion, runReport, statusReport } from "./report.ts";
 
@@ -26,7 +28,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: "[--to N] [--dry-run] [--backup]",
     summary: "apply pending migrations (the default command)",
     description: "Applies pending migrations in order, each atomically with its history record. " +
-      "With nothing pending it changes nothing and takes no lock.",
+      "With nothing pending it changes nothing and takes no lock. Creates a missing database file " +
+      "(and says so), in a directory that must exist unless it is the default data/.",
     flags: [...DATABASE_FLAGS, "to", "dry-run", "backup", "backup-dir", "dump", "timeout"],
     positionals: [],
     run: (c) => runMigrations(c, "migrate"),
@@ -34,8 +37,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
   status: {
     usage: "[--json] [--exit-code]",
     summary: "show the version and each migration's state",
-    description: "Shows the database's version, the newest known migration, and whether each is applied. " +
-      "Reads only; a missing database file is reported as version 0 and not created.",
+    description: "Shows the database's version, the newest known migration, whether each is applied, " +
+      "and what would stop up. Writes nothing (no database, directory or cache file); a missing " +
+      "database is reported as version 0. With --exit-code it exits 0 only when up has nothing to do, " +
+      "3 when migrations are pending, and with up's own code when up would refuse.",
     flags: [...DATABASE_FLAGS, "exit-code"],
     positionals: [],
     run: runStatus,
@@ -53,7 +58,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: "",
     summary: "check applied migrations against their files",
     description: "Reports applied migrations whose files were edited, renamed or deleted, files added " +
-      "below the current version, and migrations that never finished. Exits with 5 on any of them.",
+      "below the current version, migrations that never finished, a settings version that disagrees " +
+      "with the history, and applied migrations it cannot check (no known checksum recorded). Reads " +
+      "every file, writes nothing. Exits with 5 on any of them.",
     flags: DATABASE_FLAGS,
     positionals: [],
     run: runValidate,
@@ -81,7 +88,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: "compare the schema with what the migrations produce",
     description: "Replays the migrations up to the database's version on an in-memory database and " +
       "compares the schemas: tables, columns, indexes, constraints, foreign keys, triggers, views. " +
-      "Exits with 4 and lists each difference when they differ.",
+      "Writes nothing. Exits with 4 and lists each difference when they differ.",
     flags: DATABASE_FLAGS,
     positionals: [],
     run: async (c) => (await import("./schema_commands.ts")).runCheck(c),
@@ -90,7 +97,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: "[--out PATH]",
     summary: "write the schema as deterministic SQL",
     description: "Writes the database's schema, sorted and normalised, with its version in a header, " +
-      "to schema.sql (or --out PATH, - for stdout) for reviewers to diff.",
+      "to schema.sql (or --out PATH; with - it goes to stdout and nothing is written) for reviewers to diff.",
     flags: [...DATABASE_FLAGS, "out"],
     positionals: [],
     run: async (c) => (await import("./schema_commands.ts")).runDump(c),
@@ -129,12 +136,12 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
   const targetVersion = wholeNumber(c, "to", 0);
   const steps = command === "rollback" ? wholeNumber(c, "steps", 1) : undefined;
   if (steps !== undefined && targetVersion !== undefined) {
-    throw new InvalidInputError("Give either --steps or --to, not both.", "--steps");
+    throw new UsageError("Give either --steps or --to, not both.", "--steps");
   }
   const dryRun = c.flags["dry-run"] === true;
   const backupDir = c.flags["backup-dir"] as string | undefined;
   const backup = c.flags.backup === true || backupDir !== undefined ? { dir: backupDir } : false;
-  await withTarget(c, { create: command === "migrate" && !dryRun, cached: true }, async (target) => {
+  await withTarget(c, { create: command === "migrate" && !dryRun, cache: "update" }, async (target) => {
     if (command === "rollback" && !target.exists) {
       throw new InvalidInputError(`There is no database at ${target.path} to roll back.`, "--db");
     }
@@ -153,11 +160,17 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
       c,
       {
         database: target.path,
+        created: target.created,
+        ...(target.createdDirectory ? { createdDirectory: target.createdDirectory } : {}),
         ...result,
         durationMs: elapsedMs,
         ...(dump && !dryRun ? { schemaFile: dump } : {}),
       },
       function* () {
+        if (target.created) {
+          const directory = target.createdDirectory ? `the directory ${target.createdDirectory} and ` : "";
+          yield `Created ${directory}the database ${target.path}.`;
+        }
         yield* runReport(c.io, target.path, result, command, elapsedMs);
         if (dump !== undefined && !dryRun) yield `Wrote the schema to ${dump}.`;
       },
@@ -174,7 +187,7 @@ async function untilSignalled<T>(work: (signal: AbortSignal) => Promise<T>): Pro
   const controller = new AbortController();
   const listeners = SIGNALS.map((name) => {
     const listener = () => {
-      if (controller.signal.aborted) Deno.exit(SIGNAL_EXIT_CODES[name]);
+      if (controller.signal.aborted) Deno.exit(EXIT[name === "SIGINT" ? "sigint" : "sigterm"]);
       controller.abort(name);
     };
     try {
@@ -193,19 +206,23 @@ async function untilSignalled<T>(work: (signal: AbortSignal) => Promise<T>): Pro
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
-/** The exit code of a process stopped by a signal: 128 plus the signal's number. */
-export const SIGNAL_EXIT_CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143 };
-
 async function runStatus(c: CommandContext): Promise<number> {
-  return await withTarget(c, { create: false, cached: true }, async (target) => {
+  return await withTarget(c, { create: false, cache: "read" }, async (target) => {
     const status = await target.manager.getStatus();
     print(
       c,
       { database: target.path, exists: target.exists, ...status },
       () => statusReport(c.io, target.path, status, target.exists ? "" : " (does not exist yet)"),
     );
-    return c.flags["exit-code"] && status.pendingCount > 0 ? 3 : 0;
+    return c.flags["exit-code"] ? statusExitCode(status) : EXIT.ok;
   });
+}
+
+/** The deploy gate: the code `up` exits with when it would refuse, else 3 for pending migrations, else 0. */
+function statusExitCode(status: MigrationStatus): number {
+  const [first] = status.problems;
+  if (first) return exitCodeForReason(first.reason);
+  return status.pendingCount > 0 ? EXIT.pending : EXIT.ok;
 }
 
 async function runValidate(c: CommandContext): Promise<number> {
@@ -219,7 +236,7 @@ async function runValidate(c: CommandContext): Promise<number> {
           ? `${target.path}: every applied migration matches its file.`
           : problems.map((p) => `- ${p.message}`).join("\n"),
     );
-    return problems.length === 0 ? 0 : 5;
+    return problems.length === 0 ? EXIT.ok : exitCodeForReason(problems[0].reason);
   });
 }
 
@@ -247,7 +264,7 @@ async function runAccept(c: CommandContext): Promise<void> {
 async function runMark(c: CommandContext): Promise<void> {
   const version = parseWholeNumber(c.positionals[0] ?? "", "VERSION", 1);
   if ((c.flags.applied === true) === (c.flags.pending === true)) {
-    throw new InvalidInputError("Give exactly one of --applied or --pending.", "--applied");
+    throw new UsageError("Give exactly one of --applied or --pending.", "--applied");
   }
   const outcome = c.flags.applied ? "applied" : "pending";
   await withTarget(c, { create: false }, async (target) => {
@@ -263,7 +280,7 @@ async function runMark(c: CommandContext): Promise<void> {
 async function runNew(c: CommandContext): Promise<void> {
   const description = c.positionals[0];
   if (description === undefined) {
-    throw new InvalidInputError('Give a description: new "add index on users email".', "description");
+    throw new UsageError('Give a description: new "add index on users email".', "description");
   }
   const { createMigration } = await import("./generator.ts");
   const created = await createMigration(description, {

@@ -8,11 +8,11 @@ import { DatabaseSync } from "node:sqlite";
 import type { SqlEngine } from "./engine.ts";
 import { type LibsqlClient, LibsqlClientEngine } from "./engines/libsql_client.ts";
 import { NodeSqliteEngine } from "./engines/node_sqlite.ts";
-import { InvalidInputError } from "./errors.ts";
+import { DatabaseStateError, InvalidInputError } from "./errors.ts";
 import { cacheFileOf } from "./file_cache.ts";
 import { loadMigrations } from "./loader.ts";
 import { dirname, exists, fromFileUrl, resolve } from "./paths.ts";
-import { DEFAULT_BUSY_TIMEOUT_MS, MigrationManager, type MigrationManagerOptions } from "./manager.ts";
+import { checkBusyTimeout, MigrationManager, type MigrationManagerOptions } from "./manager.ts";
 import type { Migration, MigrationInput } from "./migration.ts";
 
 /** A URL of a remote libSQL server (sqld or Turso), opened with the libSQL client. */
@@ -77,10 +77,11 @@ export async function openDatabase<T extends string | URL>(
   target: T,
   options: OpenDatabaseOptions = {},
 ): Promise<OpenedDatabase<T>> {
+  const busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs);
   const migrations = await migrationList(options.migrations ?? "./migrations", target);
   const db = isRemoteTarget(target)
     ? await createLibsqlClient(String(target), { authToken: options.authToken })
-    : openFile(databasePath(target), options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+    : openFile(databasePath(target), busyTimeoutMs, { createDirectory: true });
   try {
     await new MigrationManager(db, options).registerMigrations(migrations).migrate();
     return db as OpenedDatabase<T>;
@@ -93,7 +94,7 @@ export async function openDatabase<T extends string | URL>(
 /** Options of {@link openEngine}. */
 export interface OpenEngineOptions {
   /**
-   * How long to wait for another connection's write lock, in milliseconds.
+   * How long to wait for another connection's write lock, in milliseconds (0 to 2147483647).
    * @default {60000}
    */
   busyTimeoutMs?: number;
@@ -103,8 +104,8 @@ export interface OpenEngineOptions {
    */
   authToken?: string;
   /**
-   * Create a missing database file (and its directory). When false, a missing file is opened as an
-   * empty in-memory database instead, so reading its status writes nothing.
+   * Create a missing database file; its directory must exist. When false, a missing file is opened
+   * as an empty in-memory database instead, so reading its status writes nothing.
    * @default {true}
    */
   create?: boolean;
@@ -140,7 +141,7 @@ export async function openEngine(
   target: string | URL,
   options: OpenEngineOptions = {},
 ): Promise<OpenedEngine> {
-  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs);
   if (isRemoteTarget(target)) {
     const url = String(target);
     // bigint keeps integers beyond 2^53 exact; the engine reads them back as numbers when they fit.
@@ -154,7 +155,9 @@ export async function openEngine(
   }
   const path = databasePath(target);
   const found = path === ":memory:" || exists(path);
-  const db = openFile(found || options.create !== false ? path : ":memory:", busyTimeoutMs);
+  const db = openFile(found || options.create !== false ? path : ":memory:", busyTimeoutMs, {
+    createDirectory: false,
+  });
   return { engine: new NodeSqliteEngine(db), close: () => Promise.resolve(db.close()), path, exists: found };
 }
 
@@ -165,9 +168,26 @@ export function isRemoteTarget(target: string | URL): boolean {
     scheme === "wss";
 }
 
-function openFile(path: string, busyTimeoutMs: number): DatabaseSync {
-  if (path !== ":memory:") Deno.mkdirSync(dirname(path), { recursive: true });
-  return new DatabaseSync(path, { timeout: busyTimeoutMs });
+/**
+ * Opens a database file with node:sqlite, creating its directory only when asked.
+ *
+ * @throws {DatabaseStateError} with reason `"unreadable"` when SQLite cannot open the path (a
+ *   directory, a missing directory, a file it may not read), naming it.
+ */
+function openFile(path: string, busyTimeoutMs: number, options: { createDirectory: boolean }): DatabaseSync {
+  if (path !== ":memory:" && options.createDirectory) Deno.mkdirSync(dirname(path), { recursive: true });
+  try {
+    return new DatabaseSync(path, { timeout: busyTimeoutMs });
+  } catch (cause) {
+    const missing = !exists(dirname(path));
+    throw new DatabaseStateError(
+      `Cannot open the database ${path} (${cause instanceof Error ? cause.message : String(cause)}): ` +
+        (missing
+          ? `its directory ${dirname(path)} does not exist. Create it, or check the path.`
+          : "check that it is a file you may read and write, in a directory that exists."),
+      { reason: "unreadable", cause },
+    );
+  }
 }
 
 /**
@@ -215,25 +235,59 @@ async function migrationList(
 
 /**
  * Where the loader may cache what it read from the migration files of a target (see
- * `file_cache.ts`): next to a database file that exists, so a first run on a new database leaves
- * no other file behind; none for an in-memory database or a server.
+ * `file_cache.ts`): next to a SQLite database file that exists, so a first run on a new database
+ * leaves no other file behind, and a path that is not a database (a text file, a device) gets
+ * nothing written beside it; none for an in-memory database or a server.
  */
 export function migrationCacheFile(target: string | URL): string | undefined {
   if (isRemoteTarget(target)) return undefined;
   const path = databasePath(target);
-  return path !== ":memory:" && exists(path) ? cacheFileOf(path) : undefined;
+  return path !== ":memory:" && isSqliteFile(path) ? cacheFileOf(path) : undefined;
+}
+
+/** The first bytes of every SQLite database file. */
+const SQLITE_HEADER = new TextEncoder().encode("SQLite format 3\0");
+
+/** Whether `path` is a regular file that starts as a SQLite database does. */
+function isSqliteFile(path: string): boolean {
+  let file: Deno.FsFile | undefined;
+  try {
+    if (!Deno.statSync(path).isFile) return false;
+    file = Deno.openSync(path, { read: true });
+    const head = new Uint8Array(SQLITE_HEADER.length);
+    let read = 0;
+    while (read < head.length) {
+      const n = file.readSync(head.subarray(read));
+      if (n === null) return false;
+      read += n;
+    }
+    return head.every((byte, i) => byte === SQLITE_HEADER[i]);
+  } catch {
+    return false;
+  } finally {
+    file?.close();
+  }
 }
 
 /**
  * The file path of a database target: a path, a `file:` URL, or `sqlite:`/`sqlite3:` as in
- * dbmate-style `DATABASE_URL`s. Relative paths are resolved against the working directory.
+ * dbmate-style `DATABASE_URL`s. Relative paths, `file:data/app.db` included, are resolved against
+ * the working directory.
  *
+ * @param input The option or flag the target came from, for the message.
  * @throws {InvalidInputError} for another URL scheme.
  */
-function databasePath(target: string | URL): string {
+export function databasePath(target: string | URL, input = "db"): string {
   const text = target instanceof URL ? target.href : target;
   if (text === ":memory:") return text;
-  if (text.startsWith("file:")) return fromFileUrl(text);
+  if (text.startsWith("file:")) {
+    // `file:data/app.db` (no slash after the scheme) is relative, as SQLite reads it; a URL parser
+    // would put it at the root.
+    const rest = text.slice("file:".length);
+    return rest.startsWith("/")
+      ? fromFileUrl(text)
+      : resolve(decodeURIComponent(rest.replace(/[?#].*$/s, "")));
+  }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   if (scheme === "sqlite" || scheme === "sqlite3") {
     return resolve(text.slice(scheme.length + 1).replace(/^\/\//, ""));
@@ -242,7 +296,7 @@ function databasePath(target: string | URL): string {
     throw new InvalidInputError(
       `Cannot open "${text}": the ${scheme}: scheme is not supported. Give a file path, a file: URL, ` +
         `sqlite:PATH, or a libsql:, http(s): or ws(s): URL of a libSQL server.`,
-      "db",
+      input,
     );
   }
   return resolve(text);

@@ -7,7 +7,7 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { DatabaseStateError } from "./errors.ts";
+import { DatabaseStateError, InvalidInputError } from "./errors.ts";
 import type { DatabaseInput } from "./engines/detect.ts";
 import { MigrationManager } from "./manager.ts";
 import type { MigrationInput } from "./migration.ts";
@@ -87,7 +87,9 @@ export interface DriftReport {
  * @param db The live database: a `node:sqlite` `DatabaseSync` or any engine.
  * @param migrations Every known migration.
  * @returns The differences, empty when the schemas match, and both schemas.
- * @throws {DatabaseStateError} when the database is at a version no known migration reaches.
+ * @throws {DatabaseStateError} when the database is at a version no known migration reaches, or
+ *   applied a migration whose file was deleted (reason `"missing-file"`).
+ * @throws {InvalidInputError} for a `version` that is not a whole number of 0 or more.
  * @throws {MigrationError} when a migration fails while being replayed.
  *
  * @example Catch a table that `CREATE TABLE IF NOT EXISTS` left in an older shape
@@ -119,6 +121,15 @@ export async function checkDrift(
   const live = new MigrationManager(db, { historyTable: options.historyTable }).registerMigrations(
     migrations,
   );
+  if (options.version !== undefined && !(Number.isSafeInteger(options.version) && options.version >= 0)) {
+    throw new InvalidInputError(
+      `version must be a whole number of 0 or more; got ${String(options.version)}.`,
+      "version",
+    );
+  }
+  // The replay needs every file that made the database: a deleted one is named, not taken for a gap.
+  const deleted = (await live.validate()).find((problem) => problem.reason === "missing-file");
+  if (deleted) throw deleted;
   const version = options.version ?? await live.getCurrentVersion();
   const latest = live.migrations.at(-1)?.version ?? 0;
   if (version > latest) {

@@ -138,7 +138,8 @@ export class RunInterruptedError extends StrataError {
 }
 
 /**
- * The list of migrations is not valid: a bad, duplicate or missing version. Nothing was run.
+ * The list of migrations is not valid: a bad or duplicate version (when registered), or a version
+ * missing between them that the database never applied (when a database is read). Nothing was run.
  *
  * @example A gap in the versions
  * ```ts
@@ -148,13 +149,11 @@ export class RunInterruptedError extends StrataError {
  *
  * const db = new DatabaseSync(":memory:");
  * const up = () => {};
- * assert.throws(
- *   () => new MigrationManager(db).registerMigrations([
- *     { version: 1, description: "a", up },
- *     { version: 3, description: "c", up },
- *   ]),
- *   (error) => error instanceof MigrationSetError && error.versions[0] === 2,
- * );
+ * const manager = new MigrationManager(db).registerMigrations([
+ *   { version: 1, description: "a", up },
+ *   { version: 3, description: "c", up },
+ * ]);
+ * await assert.rejects(manager.migrate(), (error) => error instanceof MigrationSetError && error.versions[0] === 2);
  * db.close();
  * ```
  */
@@ -220,17 +219,32 @@ export class InvalidInputError extends StrataError {
   }
 }
 
-/** Why a database was refused before anything was run. */
+/**
+ * Why a database was refused before anything was run:
+ * - the history and the migration files disagree: `"future-version"` (applied versions newer than
+ *   every file), `"missing-file"` (an applied migration's file was deleted), `"missing-migrations"`
+ *   (migrations the database needs are archived), `"out-of-order"`, `"checksum-mismatch"`,
+ *   `"renamed"`, `"interrupted"` (a migration outside a transaction never finished),
+ *   `"version-conflict"` (the seed-era `settings` version disagrees with the history), and, from
+ *   `validate()` only, `"unverified-checksum"` (a record whose checksum cannot be compared);
+ * - the database cannot be used as it is: `"corrupt-version"`, `"corrupt-history"`, `"unreadable"`,
+ *   `"read-only"`, `"busy"`;
+ * - `"drift"`: the schema is not what the migrations produce.
+ */
 export type DatabaseStateReason =
   | "future-version"
   | "corrupt-version"
+  | "corrupt-history"
   | "unknown-applied"
   | "out-of-order"
   | "missing-migrations"
+  | "missing-file"
   | "drift"
   | "checksum-mismatch"
+  | "unverified-checksum"
   | "renamed"
   | "interrupted"
+  | "version-conflict"
   | "unreadable"
   | "read-only"
   | "busy";

@@ -80,6 +80,12 @@ export interface LoadOptions {
    * listing is skipped while the directory is unchanged. Without it, every file is read.
    */
   cacheFile?: string;
+  /**
+   * Update the cache file when what it knows changed; false only reads it, for commands that must
+   * write nothing (`status`).
+   * @default {true}
+   */
+  writeCache?: boolean;
 }
 
 /**
@@ -102,7 +108,7 @@ export function loadMigrations(dir: string | URL, options: LoadOptions = {}): Pr
   try {
     const path = directoryPath(dir);
     const migrations = options.cacheFile
-      ? loadThroughCache(path, options.cacheFile)
+      ? loadThroughCache(path, options.cacheFile, options.writeCache ?? true)
       : listMigrationFiles(path).map(({ name, parsed }) => loadFile(inDirectory(path, name), parsed));
     return Promise.resolve(migrations.sort((a, b) => a.version - b.version));
   } catch (error) {
@@ -115,7 +121,7 @@ export function loadMigrations(dir: string | URL, options: LoadOptions = {}): Pr
  * state, then updates the cache when what it knows changed. This runs at every start-up, once per
  * file: it makes one object per unchanged file and no other.
  */
-function loadThroughCache(path: string, cacheFile: string): Migration[] {
+function loadThroughCache(path: string, cacheFile: string, write: boolean): Migration[] {
   const cache = readFileCache(cacheFile, path);
   const now = Date.now();
   const dirInfo = statOf(path, directoryError);
@@ -155,7 +161,7 @@ function loadThroughCache(path: string, cacheFile: string): Migration[] {
     for (const { name, parsed } of listMigrationFiles(path)) admit(name, byName.get(name), parsed);
   }
   // Nothing to remember and nothing remembered (fresh files, or a file system without times): no write.
-  if (changed && (remembered.length > 0 || cache !== null)) {
+  if (write && changed && (remembered.length > 0 || cache !== null)) {
     remembered.sort((a, b) => a.version - b.version);
     const complete = remembered.length === migrations.length && isSettled(dirInfo, now);
     writeFileCache(cacheFile, path, { directory: complete ? identityOf(dirInfo) : null, files: remembered });

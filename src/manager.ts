@@ -4,28 +4,39 @@
  *
  * @module
  */
-import { isBusyError, type SqlConnection, type SqlEngine, type WriteTransaction } from "./engine.ts";
-import { DatabaseStateError, InvalidInputError, StrataError } from "./errors.ts";
-import { type DatabaseInput, toEngine } from "./engines/detect.ts";
-import { DEFAULT_HISTORY_TABLE, HistoryStore } from "./history.ts";
 import {
+  isBusyError,
+  type SqlConnection,
+  type SqlEngine,
+  SqliteError,
+  type WriteTransaction,
+} from "./engine.ts";
+import { DatabaseStateError, InvalidInputError, MigrationError, StrataError } from "./errors.ts";
+import { type DatabaseInput, toEngine } from "./engines/detect.ts";
+import { DEFAULT_HISTORY_TABLE, type HistorySnapshot, HistoryStore } from "./history.ts";
+import {
+  gapsOf,
   listForMessage,
   type Migration,
   type MigrationInput,
   resolveMigration,
   toMigration,
   validateMigrationSet,
+  type VersionGap,
 } from "./migration.ts";
 import {
   buildStatus,
+  checkGaps,
   checkState,
   type DatabaseState,
   databaseState,
+  historyWriteProblem,
   type MigrationStatus,
   nameOf,
   planMigrate,
   planRollback,
   stateProblems,
+  unverifiedRecords,
 } from "./planner.ts";
 import type { RunContext, RunOutcome, RunRequest } from "./runner.ts";
 import type { StepResult } from "./step.ts";
@@ -39,7 +50,8 @@ export interface MigrationManagerOptions {
   historyTable?: string;
   /**
    * How long to wait for another connection's write lock (another process migrating, say) before
-   * failing, in milliseconds. Applied to the connection for the duration of each call.
+   * failing, in milliseconds, at most 2147483647 (SQLite's limit). Applied to the connection for the
+   * duration of each call.
    * @default {60000}
    */
   busyTimeoutMs?: number;
@@ -126,11 +138,50 @@ export interface BaselineResult {
 /** The default of {@link MigrationManagerOptions.busyTimeoutMs}. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 60_000;
 
+/** The longest busy timeout SQLite takes: its milliseconds are a 32-bit signed integer. */
+export const MAX_BUSY_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * A busy timeout checked against what SQLite accepts, or the default when none is given.
+ *
+ * @param input The option or flag it came from, for the message.
+ * @throws {InvalidInputError} for a value that is not a whole number from 0 to {@link MAX_BUSY_TIMEOUT_MS}.
+ */
+export function checkBusyTimeout(value: number | undefined, input = "busyTimeoutMs"): number {
+  const busy = value ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (!Number.isSafeInteger(busy) || busy < 0 || busy > MAX_BUSY_TIMEOUT_MS) {
+    throw new InvalidInputError(
+      `${input} must be a whole number of milliseconds from 0 to ${MAX_BUSY_TIMEOUT_MS} (SQLite's limit); ` +
+        `got ${busy}.`,
+      input,
+    );
+  }
+  return busy;
+}
+
 /** The default of {@link MigrationManagerOptions.migrationTimeoutMs}. */
 export const DEFAULT_MIGRATION_TIMEOUT_MS = 60_000;
 
-/** The longest wait a timer can take, in milliseconds (2^31 - 1). */
-const MAX_TIMER_MS = 2_147_483_647;
+/** The longest migration time limit: the longest wait a timer can take, in milliseconds (2^31 - 1). */
+export const MAX_MIGRATION_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * A migration time limit checked against what a timer can wait, or the default when none is given.
+ *
+ * @param input The option or flag it came from, for the message.
+ * @throws {InvalidInputError} for a value that is not a whole number from 0 to {@link MAX_MIGRATION_TIMEOUT_MS}.
+ */
+export function checkMigrationTimeout(value: number | undefined, input = "migrationTimeoutMs"): number {
+  const limit = value ?? DEFAULT_MIGRATION_TIMEOUT_MS;
+  if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_MIGRATION_TIMEOUT_MS) {
+    throw new InvalidInputError(
+      `${input} must be a whole number of milliseconds from 0 (no limit) to ${MAX_MIGRATION_TIMEOUT_MS}; ` +
+        `got ${limit}.`,
+      input,
+    );
+  }
+  return limit;
+}
 
 /** How often to look again at a migration another run has started outside a transaction. */
 const STARTED_POLL_MS = 100;
@@ -165,6 +216,8 @@ export class MigrationManager {
   readonly #busyTimeoutMs: number;
   readonly #migrationTimeoutMs: number;
   #known: Migration[] = [];
+  /** Versions missing between the known migrations, judged against each database read. */
+  #gaps: VersionGap[] = [];
 
   /**
    * Manages the migrations of an open database. The caller keeps ownership of `db` and closes it.
@@ -175,34 +228,25 @@ export class MigrationManager {
   constructor(db: DatabaseInput, options: MigrationManagerOptions = {}) {
     this.#engine = toEngine(db);
     this.#history = new HistoryStore(options.historyTable ?? DEFAULT_HISTORY_TABLE);
-    const busy = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    if (!Number.isSafeInteger(busy) || busy < 0) {
-      throw new InvalidInputError(
-        `busyTimeoutMs must be a whole number of 0 or more; got ${busy}.`,
-        "busyTimeoutMs",
-      );
-    }
-    this.#busyTimeoutMs = busy;
-    const limit = options.migrationTimeoutMs ?? DEFAULT_MIGRATION_TIMEOUT_MS;
-    if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_TIMER_MS) {
-      throw new InvalidInputError(
-        `migrationTimeoutMs must be a whole number of milliseconds from 0 (no limit) to ${MAX_TIMER_MS}; got ${limit}.`,
-        "migrationTimeoutMs",
-      );
-    }
-    this.#migrationTimeoutMs = limit;
+    this.#busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs);
+    this.#migrationTimeoutMs = checkMigrationTimeout(options.migrationTimeoutMs);
   }
 
   /**
    * Adds migrations: objects, `BaseMigration` subclasses or their instances. The whole set is checked at once.
    *
+   * A version missing between them is judged when a database is read: a migration the database
+   * applied is a file deleted after it ran (a {@link DatabaseStateError}, reason `"missing-file"`:
+   * restore it); one it never applied is a hole in the numbering (a {@link MigrationSetError}).
+   *
    * @returns The manager, for chaining.
-   * @throws {MigrationSetError} for a version that is not a positive integer, a duplicate or a gap;
+   * @throws {MigrationSetError} for a version that is not a positive integer, or a duplicate;
    *   nothing is registered then.
    */
   registerMigrations(list: readonly MigrationInput[]): this {
     const added = list.map((input, index) => toMigration(input, this.#known.length + index));
-    this.#known = validateMigrationSet([...this.#known, ...added]);
+    this.#known = validateMigrationSet([...this.#known, ...added], { allowGaps: true });
+    this.#gaps = gapsOf(this.#known);
     return this;
   }
 
@@ -214,33 +258,51 @@ export class MigrationManager {
   /**
    * The version the database is at: the highest applied migration, 0 for a new database.
    *
-   * @throws {DatabaseStateError} when the recorded version is corrupt (never read as 0).
+   * @throws {DatabaseStateError} when the recorded version or history is corrupt (never read as 0).
+   * @throws {MigrationSetError} for versions missing between the known migrations that the
+   *   database never applied.
    */
   async getCurrentVersion(): Promise<number> {
     return (await this.#session(() => this.#readState(this.#engine))).currentVersion;
   }
 
   /**
-   * Where the database stands: current and newest versions, pending count, last run, and every
-   * migration with whether and when it was applied. Reads only; works on a database from the future.
+   * Where the database stands: current and newest versions, pending count, last run, every
+   * migration with whether and when it was applied, and whether `migrate` has work or would refuse:
+   * `ok` is true only when neither, and `problems` holds what would stop it (the errors `migrate`
+   * throws), each migration concerned naming its `problem`. Reads only; works on a database from
+   * the future.
+   *
+   * @throws {DatabaseStateError} when the recorded version or history is corrupt.
+   * @throws {MigrationSetError} for versions missing between the known migrations that the
+   *   database never applied.
    */
   async getStatus(): Promise<MigrationStatus> {
     return await this.#session(async () => {
       const snapshot = await this.#history.read(this.#engine);
-      const state = databaseState(snapshot, this.#known, isoNow());
-      return buildStatus(state, this.#known, snapshot.lastRun);
+      return buildStatus(this.#stateOf(snapshot), this.#known, snapshot.lastRun);
     });
   }
 
   /**
    * Everything that would stop `migrate` or `rollback`: applied migrations edited, renamed or
    * deleted since they ran, unapplied migrations below the current version, a database newer than
-   * the known migrations, a migration outside a transaction that never finished. Reads only.
+   * the known migrations, a migration outside a transaction that never finished, a seed-era
+   * `settings` version that disagrees with the history, a history table strata cannot write to;
+   * and applied migrations it cannot check, whose record has no checksum it knows. Reads only.
    *
    * @returns One error per kind of problem; empty when the database and the files agree.
    */
   async validate(): Promise<DatabaseStateError[]> {
-    return await this.#session(async () => stateProblems(await this.#readState(this.#engine), this.#known));
+    return await this.#session(async () => {
+      const state = await this.#readState(this.#engine);
+      const unwritable = historyWriteProblem(state);
+      return [
+        ...stateProblems(state, this.#known),
+        ...(unwritable ? [unwritable] : []),
+        ...unverifiedRecords(state, this.#known),
+      ];
+    });
   }
 
   /**
@@ -260,7 +322,7 @@ export class MigrationManager {
     const outcome = await this.#run(options, {
       command: "migrate",
       direction: "up",
-      plan: (state) => planMigrate(state, this.#known, options),
+      plan: (state) => writable(state, planMigrate(state, this.#known, options)),
     });
     return { applied: outcome.steps.map((s) => s.version), ...outcome };
   }
@@ -277,7 +339,7 @@ export class MigrationManager {
     const outcome = await this.#run(options, {
       command: "rollback",
       direction: "down",
-      plan: (state) => planRollback(state, this.#known, options),
+      plan: (state) => writable(state, planRollback(state, this.#known, options)),
       check: (plan) =>
         assertReversible(plan, options.targetVersion !== undefined ? "targetVersion" : "steps"),
     });
@@ -302,6 +364,7 @@ export class MigrationManager {
           }
           return (m.checksum !== undefined && entry.checksum !== m.checksum) || entry.name !== nameOf(m);
         });
+        writable(state, changed);
         for (const m of changed) {
           const entry = state.applied.get(m.version)!;
           await this.#history.record(tx, { ...entry, checksum: m.checksum ?? null, name: nameOf(m) });
@@ -350,7 +413,7 @@ export class MigrationManager {
         const state = await this.#readState(tx);
         if (state.applied.size > 0) throw alreadyMigrated(state.currentVersion);
         const now = isoNow();
-        const migrations = this.#known.filter((m) => m.version <= version);
+        const migrations = writable(state, this.#known.filter((m) => m.version <= version));
         await this.#history.ensureTables(tx);
         const { appliedEntry } = await import("./step.ts");
         for (const m of migrations) await this.#history.record(tx, appliedEntry(m, now, null, "applied"));
@@ -375,7 +438,8 @@ export class MigrationManager {
   async resolveStarted(version: number, outcome: "applied" | "pending"): Promise<void> {
     await this.#session(() =>
       this.#inWriteTransaction(async (tx) => {
-        const entry = (await this.#readState(tx)).applied.get(version);
+        const state = await this.#readState(tx);
+        const entry = state.applied.get(version);
         if (!entry || entry.state === "applied") {
           throw new InvalidInputError(
             `Migration ${version} is not marked as started${
@@ -384,8 +448,14 @@ export class MigrationManager {
             "version",
           );
         }
+        writable(state, [entry]);
         if (outcome === "applied") await this.#history.record(tx, { ...entry, state: "applied" });
         else await this.#history.remove(tx, version);
+        // The run that left it committed the history, but not the settings version, which follows now.
+        const current = outcome === "applied"
+          ? Math.max(state.currentVersion, version)
+          : state.currentVersion;
+        await this.#history.syncLegacy(tx, state.legacy, current, isoNow());
       })
     );
   }
@@ -397,7 +467,10 @@ export class MigrationManager {
   ): Promise<RunOutcome & { backup?: string; dryRun: boolean }> {
     const dryRun = options.dryRun ?? false;
     return await this.#session(async () => {
-      if (request.direction === "up" && options.targetVersion === undefined && await this.#upToDate()) {
+      if (
+        request.direction === "up" && options.targetVersion === undefined && this.#gaps.length === 0 &&
+        await this.#upToDate()
+      ) {
         return { steps: [], currentVersion: this.#known.at(-1)?.version ?? 0, dryRun };
       }
       for (;;) {
@@ -414,11 +487,19 @@ export class MigrationManager {
             )
             : undefined;
           const { executeRun } = await import("./runner.ts");
-          const outcome = await executeRun(this.#runContext(), {
-            ...request,
-            dryRun,
-            signal: options.signal,
-          });
+          const outcome = await executeRun(this.#runContext(), { ...request, dryRun, signal: options.signal })
+            .catch(
+              async (error) => {
+                // Before anything of the run was kept, a database that refuses a write is read-only,
+                // whatever the migration does; after a commit, the failing migration's own SQL is at fault.
+                if (
+                  error instanceof MigrationError && error.committed.length === 0 && isReadOnly(error.cause)
+                ) {
+                  throw readOnlyError(error, await this.#file());
+                }
+                throw error;
+              },
+            );
           return { ...outcome, dryRun, ...(backup ? { backup } : {}) };
         } catch (error) {
           if (!(error instanceof StartedElsewhere)) throw error;
@@ -476,7 +557,20 @@ export class MigrationManager {
   }
 
   async #readState(db: SqlConnection): Promise<DatabaseState> {
-    return databaseState(await this.#history.read(db), this.#known, isoNow());
+    return this.#stateOf(await this.#history.read(db));
+  }
+
+  /** The state of a database from its history, refusing known migrations with a hole in their numbering. */
+  #stateOf(snapshot: HistorySnapshot): DatabaseState {
+    const state = databaseState(snapshot, this.#known, isoNow());
+    checkGaps(state, this.#known, this.#gaps);
+    return state;
+  }
+
+  /** The file of the database, for messages; null for an in-memory one or when it cannot be asked. */
+  async #file(): Promise<string | null> {
+    const { databaseFile } = await import("./backup.ts");
+    return await databaseFile(this.#engine).catch(() => null);
   }
 
   /**
@@ -499,8 +593,7 @@ export class MigrationManager {
     try {
       return await work();
     } catch (error) {
-      const { databaseFile } = await import("./backup.ts");
-      throw explainEngineError(error, await databaseFile(this.#engine).catch(() => null));
+      throw error instanceof StrataError ? error : explainEngineError(error, await this.#file());
     } finally {
       if (previous < this.#busyTimeoutMs) await this.#engine.exec(`PRAGMA busy_timeout = ${previous}`);
     }
@@ -513,6 +606,17 @@ function alreadyMigrated(version: number): DatabaseStateError {
       `outside migrations. Nothing was changed.`,
     { reason: "future-version", versions: [version] },
   );
+}
+
+/**
+ * Returns `planned` when there is nothing to write or the history tables can take a record.
+ *
+ * @throws {DatabaseStateError} naming the columns of a history table strata cannot fill.
+ */
+function writable<T>(state: DatabaseState, planned: T[]): T[] {
+  const problem = planned.length > 0 ? historyWriteProblem(state) : null;
+  if (problem) throw problem;
+  return planned;
 }
 
 /** Signals that another run has a migration outside a transaction in progress: wait and look again. */
@@ -533,7 +637,6 @@ function assertReversible(plan: readonly Migration[], input: string): void {
 
 /** Turns engine errors a user can meet before any migration runs into clear refusals naming the file. */
 function explainEngineError(error: unknown, file: string | null): unknown {
-  if (error instanceof StrataError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const database = file ? `The database ${file}` : "The database";
   if (/file is not a database|file is encrypted|malformed/i.test(message)) {
@@ -542,13 +645,7 @@ function explainEngineError(error: unknown, file: string | null): unknown {
       { reason: "unreadable", cause: error },
     );
   }
-  if (/readonly database|read-only/i.test(message)) {
-    return new DatabaseStateError(
-      `${database} is read-only (${message}): open it for writing, or check the file's permissions. ` +
-        `Nothing was changed.`,
-      { reason: "read-only", cause: error },
-    );
-  }
+  if (isReadOnly(error)) return readOnlyError(error, file);
   if (isBusyError(error)) {
     return new DatabaseStateError(
       `${database} is locked by another connection (${message}). Try again, or raise the busy timeout ` +
@@ -557,6 +654,35 @@ function explainEngineError(error: unknown, file: string | null): unknown {
     );
   }
   return error;
+}
+
+/**
+ * Whether an engine's error, or one of its causes, means the database cannot be written: opened
+ * read-only or a read-only file (`SQLITE_READONLY`), or a directory where SQLite cannot create the
+ * journal it needs before the first write (`SQLITE_CANTOPEN`, or `SQLITE_READONLY_DIRECTORY`).
+ */
+function isReadOnly(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (
+      cause instanceof SqliteError && (cause.code === "SQLITE_READONLY" || cause.code === "SQLITE_CANTOPEN")
+    ) {
+      return true;
+    }
+    if (/attempt to write a readonly database|unable to open database file/.test(cause.message)) return true;
+  }
+  return false;
+}
+
+/** The refusal of a database that cannot be written, keeping `error` (and the migration it names) as its cause. */
+function readOnlyError(error: unknown, file: string | null): DatabaseStateError {
+  let reason = error instanceof Error ? error.message : String(error);
+  for (let cause = error; cause instanceof Error; cause = cause.cause) reason = cause.message;
+  return new DatabaseStateError(
+    `${file ? `The database ${file}` : "The database"} is read-only (${reason}): strata could not write ` +
+      `to it, or create the journal SQLite writes next to it. Open it for writing, or check the ` +
+      `permissions of the file and of its directory. Nothing was changed.`,
+    { reason: "read-only", cause: error },
+  );
 }
 
 function delay(ms: number): Promise<void> {

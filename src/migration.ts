@@ -203,9 +203,14 @@ export function isValidVersion(value: unknown): value is number {
 /**
  * Checks a set of migrations and returns it sorted by version.
  *
+ * @param options.allowGaps Leave gaps to the caller, which can tell a file deleted after it ran (the
+ *   database applied the missing version) from a set numbered with a hole. @default {false}
  * @throws {MigrationSetError} for a version that is not a positive integer, a duplicate, or a gap.
  */
-export function validateMigrationSet(migrations: readonly Migration[]): Migration[] {
+export function validateMigrationSet(
+  migrations: readonly Migration[],
+  options: { allowGaps?: boolean } = {},
+): Migration[] {
   const invalid = migrations.filter((m) => !isValidVersion(m.version));
   if (invalid.length > 0) {
     const shown = listForMessage(invalid.map((m) => `${String(m.version)}${where(m)}`));
@@ -228,21 +233,54 @@ export function validateMigrationSet(migrations: readonly Migration[]): Migratio
       versions,
     );
   }
-  const missing: number[] = [];
-  for (let i = 1; i < sorted.length; i++) {
-    for (let v = sorted[i - 1].version + 1; v < sorted[i].version && missing.length < 20; v++) {
-      missing.push(v);
-    }
-  }
-  if (missing.length > 0) {
-    throw new MigrationSetError(
-      `Migration versions must have no gaps; missing ${missing.join(", ")} between ${sorted[0].version} and ${
-        sorted.at(-1)!.version
-      }. Renumber the migrations after the gap.`,
-      missing,
-    );
-  }
+  const missing = options.allowGaps ? [] : versionsIn(gapsOf(sorted));
+  if (missing.length > 0) throw gapError(sorted, missing);
   return sorted;
+}
+
+/** Versions missing from a set: every version above `after` and below `before`. */
+export interface VersionGap {
+  /** The known version before the gap. */
+  after: number;
+  /** The known version after the gap. */
+  before: number;
+}
+
+/** The gaps between the versions of a sorted set. */
+export function gapsOf(sorted: readonly Migration[]): VersionGap[] {
+  const gaps: VersionGap[] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    const after = sorted[i - 1].version;
+    const before = sorted[i].version;
+    if (before > after + 1) gaps.push({ after, before });
+  }
+  return gaps;
+}
+
+/**
+ * The versions in `gaps`, lowest first, leaving out those `skip` accepts, at most `max` of them (a gap
+ * may span billions of versions).
+ */
+export function versionsIn(
+  gaps: readonly VersionGap[],
+  skip: (version: number) => boolean = () => false,
+  max = 20,
+): number[] {
+  const found: number[] = [];
+  for (const gap of gaps) {
+    for (let v = gap.after + 1; v < gap.before && found.length < max; v++) if (!skip(v)) found.push(v);
+  }
+  return found;
+}
+
+/** The error for a sorted set whose versions `missing` no migration has. */
+export function gapError(sorted: readonly Migration[], missing: readonly number[]): MigrationSetError {
+  return new MigrationSetError(
+    `Migration versions must have no gaps; missing ${missing.join(", ")} between ${sorted[0].version} and ${
+      sorted.at(-1)!.version
+    }. Renumber the migrations after the gap.`,
+    missing,
+  );
 }
 
 function where(m: Migration): string {

@@ -5,9 +5,17 @@
  *
  * @module
  */
-import { DatabaseStateError, InvalidInputError } from "./errors.ts";
-import type { AppliedMigration, HistorySnapshot, LegacyVersion } from "./history.ts";
-import { isValidVersion, label, listForMessage, type Migration } from "./migration.ts";
+import { DatabaseStateError, type DatabaseStateReason, InvalidInputError } from "./errors.ts";
+import { type AppliedMigration, type HistorySnapshot, type LegacyVersion, listRows } from "./history.ts";
+import {
+  gapError,
+  isValidVersion,
+  label,
+  listForMessage,
+  type Migration,
+  type VersionGap,
+  versionsIn,
+} from "./migration.ts";
 
 /** What a database has applied, with seed-era versions already turned into history entries. */
 export interface DatabaseState {
@@ -19,6 +27,8 @@ export interface DatabaseState {
   imported: AppliedMigration[];
   /** The seed-era `settings` keys to keep up to date, when the database has them. */
   legacy: LegacyVersion | null;
+  /** Columns of the history tables strata cannot fill (see {@link HistorySnapshot.unwritable}). */
+  unwritable: string[];
 }
 
 /** One migration in a {@link MigrationStatus}. */
@@ -33,9 +43,15 @@ export interface MigrationStatusEntry {
    * `"applied"`, `"pending"`; for a migration outside a transaction, `"started"` when it began but
    * has not finished (still running elsewhere, or its run was killed) and `"failed"` when it threw
    * part way.
-   * has not finished (still running elsewhere, or its run was killed).
    */
   state: "applied" | "pending" | "started" | "failed";
+  /**
+   * Why this migration stops `migrate`, or null: `"edited"` or `"renamed"` since it was applied,
+   * `"missing"` (applied, but no known migration has it: its file was deleted, or newer code
+   * migrated the database), `"started"` or `"failed"` (outside a transaction, never finished),
+   * `"out-of-order"` (pending, but older than the database's version).
+   */
+  problem: "edited" | "renamed" | "missing" | "started" | "failed" | "out-of-order" | null;
   /** When it was applied (ISO-8601), or null. */
   appliedAt: string | null;
   /** How long applying it took, in milliseconds, or null when unknown or pending. */
@@ -44,6 +60,16 @@ export interface MigrationStatusEntry {
   file: string | null;
   /** False for a version the database applied that no known migration has (a database from the future). */
   known: boolean;
+}
+
+/** Something that stops `migrate`, as {@link MigrationStatus.problems} lists it. */
+export interface StatusProblem {
+  /** The reason of the {@link DatabaseStateError} `migrate` throws for it. */
+  reason: DatabaseStateReason;
+  /** The versions concerned. */
+  versions: readonly number[];
+  /** Its message: what is wrong and what to do. */
+  message: string;
 }
 
 /** Where a database stands against the known migrations. */
@@ -56,6 +82,13 @@ export interface MigrationStatus {
   pendingCount: number;
   /** When the last migrate or rollback that changed something finished (ISO-8601), or null. */
   lastRun: string | null;
+  /**
+   * True when `migrate` has nothing to do and nothing stops it (what a deploy gate asks): no
+   * migration pending, no problem.
+   */
+  ok: boolean;
+  /** Everything that stops `migrate`, one entry per kind, the one it throws first. Empty when none. */
+  problems: StatusProblem[];
   /** One entry per known migration, plus any applied version no known migration has. */
   migrations: MigrationStatusEntry[];
 }
@@ -69,7 +102,7 @@ export function databaseState(
   const applied = new Map(snapshot.applied.map((entry) => [entry.version, entry]));
   const imported: AppliedMigration[] = [];
   const legacy = snapshot.legacy;
-  if (!snapshot.exists && legacy && legacy.version > 0) {
+  if (!snapshot.exists && legacy?.version) {
     const recorded = (version: number, name: string, description: string, checksum: string | null) => {
       const entry: AppliedMigration = {
         version,
@@ -96,7 +129,7 @@ export function databaseState(
   for (const entry of applied.values()) {
     if (entry.state === "applied" && entry.version > currentVersion) currentVersion = entry.version;
   }
-  return { currentVersion, applied, imported, legacy: snapshot.legacy };
+  return { currentVersion, applied, imported, legacy: snapshot.legacy, unwritable: snapshot.unwritable };
 }
 
 /** The identity recorded for a migration: its file name, or its description when defined in code. */
@@ -110,9 +143,10 @@ function baseName(path: string): string {
 
 /**
  * Everything that stops the known migrations from safely moving a database, one error per kind:
- * versions newer than every known migration, a migration outside a transaction that never finished,
- * known migrations below the current version that were never applied, applied migrations whose file
- * was renamed, and applied migrations whose source changed. Empty when the database can be migrated.
+ * versions newer than every known migration, applied migrations whose file was deleted, a migration
+ * outside a transaction that never finished, known migrations below the current version that were
+ * never applied, applied migrations whose file was renamed or whose source changed, and a seed-era
+ * `settings` version that disagrees with the history. Empty when the database can be migrated.
  */
 export function stateProblems(state: DatabaseState, known: readonly Migration[]): DatabaseStateError[] {
   const problems: DatabaseStateError[] = [];
@@ -128,6 +162,31 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
           `It has applied ${names}, which no known migration provides: it was migrated by newer code, ` +
           `or those files were deleted or renamed. Restore the files or run the newer code; nothing was changed.`,
         { reason: "future-version", versions: future.map((entry) => entry.version) },
+      ),
+    );
+  }
+  // Between the first and the newest known migration a version no migration has was applied: its
+  // file was deleted after it ran (below the first, files are archived by a squash). Known versions
+  // without a hole leave no room for one.
+  const contiguous = latest - first + 1 === known.length;
+  const knownVersions = contiguous ? null : new Set(known.map((m) => m.version));
+  const deleted = knownVersions === null
+    ? []
+    : entries.filter((entry) =>
+      entry.version > first && entry.version < latest && !knownVersions.has(entry.version)
+    );
+  if (deleted.length > 0) {
+    const one = deleted.length === 1;
+    problems.push(
+      new DatabaseStateError(
+        `Applied migration${one ? "" : "s"} ${
+          listForMessage(deleted.map((entry) => `${entry.version} (${entry.name})`))
+        } ${one ? "is" : "are"} missing from the migrations directory: ${
+          one ? "its file was" : "their files were"
+        } ` +
+          `deleted or moved after ${one ? "it" : "they"} ran. Restore ${one ? "it" : "them"} (from version ` +
+          `control); nothing was changed.`,
+        { reason: "missing-file", versions: deleted.map((entry) => entry.version) },
       ),
     );
   }
@@ -163,13 +222,8 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
       ),
     );
   }
-  // A baseline stands in for the migration its version had: only a record it wrote itself is its own.
-  const ownRecord = (m: Migration) => {
-    const entry = state.applied.get(m.version);
-    return entry && (!m.baseline || entry.name === nameOf(m)) ? entry : undefined;
-  };
   const renamed = known.filter((m) => {
-    const entry = ownRecord(m);
+    const entry = ownRecord(state, m);
     return entry && m.file && isFileName(entry.name) && entry.name !== nameOf(m);
   });
   if (renamed.length > 0) {
@@ -185,7 +239,7 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
     );
   }
   const changed = known.filter((m) => {
-    const entry = ownRecord(m);
+    const entry = ownRecord(state, m);
     return entry?.checksum && m.checksum && sameAlgorithm(entry.checksum, m.checksum) &&
       entry.checksum !== m.checksum;
   });
@@ -199,7 +253,108 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
       ),
     );
   }
+  const conflict = settingsConflict(state);
+  if (conflict) problems.push(conflict);
   return problems;
+}
+
+/** A baseline stands in for the migration its version had: only a record it wrote itself is its own. */
+function ownRecord(state: DatabaseState, m: Migration): AppliedMigration | undefined {
+  const entry = state.applied.get(m.version);
+  return entry && (!m.baseline || entry.name === nameOf(m)) ? entry : undefined;
+}
+
+/**
+ * A seed-era `settings` version that is not the history's: the original application migrated or
+ * rolled back on its own after strata took over, and running on either version would be a guess.
+ */
+function settingsConflict(state: DatabaseState): DatabaseStateError | null {
+  const legacy = state.legacy;
+  const current = state.currentVersion;
+  if (!legacy || legacy.rows.length === 0 || legacy.version === current) return null;
+  // A migration outside a transaction that never finished committed the history without reaching the
+  // settings; recording its outcome (`migrate mark`) brings them level, so it is reported alone.
+  if ([...state.applied.values()].some((entry) => entry.state !== "applied")) return null;
+  return new DatabaseStateError(
+    `The settings table holds ${listRows(legacy.rows)}, but strata's history records version ${current}: ` +
+      `the original application migrated or rolled back the database after strata took over, or one of ` +
+      `them was edited by hand. Find out which is right (\`migrate check\` compares the schema with what ` +
+      `migrations up to ${current} produce), then make them agree: set ${legacy.keys[0].versionKey} to ` +
+      `${current}, or correct the history. Nothing was changed.`,
+    { reason: "version-conflict", versions: legacy.version === null ? [current] : [current, legacy.version] },
+  );
+}
+
+/**
+ * Applied migrations whose record cannot be compared with their file: no checksum was recorded, or
+ * one of an unknown kind. `migrate` runs with them; `validate` reports them, since it cannot vouch
+ * for them.
+ */
+export function unverifiedRecords(state: DatabaseState, known: readonly Migration[]): DatabaseStateError[] {
+  const unverified = known.filter((m) => {
+    const entry = ownRecord(state, m);
+    return entry?.state === "applied" && m.checksum &&
+      (entry.checksum === null || !sameAlgorithm(entry.checksum, m.checksum));
+  });
+  if (unverified.length === 0) return [];
+  const one = unverified.length === 1;
+  const recorded = listForMessage(unverified.map((m) => {
+    const checksum = state.applied.get(m.version)!.checksum;
+    return `${describe(m)}: ${checksum === null ? "no checksum" : `"${checksum}"`}`;
+  }));
+  return [
+    new DatabaseStateError(
+      `Applied migration${one ? "" : "s"} cannot be checked against ${one ? "its file" : "their files"}, ` +
+        `since the history records no checksum strata knows for ${one ? "it" : "them"} (${recorded}). ` +
+        `If the files are what ran, record their checksums with \`migrate accept\`.`,
+      { reason: "unverified-checksum", versions: unverified.map((m) => m.version) },
+    ),
+  ];
+}
+
+/**
+ * The refusal of a run that would write to a history table with columns strata cannot fill (an
+ * extra `NOT NULL` column added by hand), or null: every record it wrote would fail, and the error
+ * would name a migration that did nothing wrong.
+ */
+export function historyWriteProblem(state: DatabaseState): DatabaseStateError | null {
+  if (state.unwritable.length === 0) return null;
+  const one = state.unwritable.length === 1;
+  return new DatabaseStateError(
+    `The history table has ${one ? "a column" : "columns"} strata does not fill that must be given a ` +
+      `value (NOT NULL without a default): ${listForMessage(state.unwritable)}, so no migration could be ` +
+      `recorded. ${one ? "It was" : "They were"} added by hand or by another tool: give ${
+        one ? "it" : "them"
+      } a default or drop ${one ? "it" : "them"}, or give strata a table of its own (--table, ` +
+      `historyTable). Nothing was changed.`,
+    { reason: "corrupt-history" },
+  );
+}
+
+/**
+ * Refuses a set of known migrations with versions missing between them that the database never
+ * applied: a set numbered with a hole (applied missing versions are deleted files, a state problem).
+ *
+ * @throws {MigrationSetError} naming the missing versions.
+ */
+export function checkGaps(
+  state: DatabaseState,
+  known: readonly Migration[],
+  gaps: readonly VersionGap[],
+): void {
+  if (gaps.length === 0) return;
+  const missing = versionsIn(gaps, (version) => state.applied.has(version));
+  if (missing.length > 0) throw gapError(known, missing);
+}
+
+/**
+ * What stops `migrate` on this database, in the order it finds them: every problem of
+ * {@link stateProblems}, then, when it has something to apply, a history table it cannot write to.
+ */
+export function migrateProblems(state: DatabaseState, known: readonly Migration[]): DatabaseStateError[] {
+  const problems = stateProblems(state, known);
+  const unwritable = historyWriteProblem(state);
+  return unwritable && planMigrate(state, known).length > 0 ? [...problems, unwritable] : problems;
 }
 
 /**
@@ -342,20 +497,41 @@ export function planRollback(
   return appliedKnown.slice(0, steps);
 }
 
-/** The status report of a database against the known migrations. */
+/** What {@link MigrationStatusEntry.problem} each problem gives the migrations it names. */
+const ENTRY_PROBLEMS: Partial<Record<DatabaseStateReason, MigrationStatusEntry["problem"]>> = {
+  "checksum-mismatch": "edited",
+  renamed: "renamed",
+  "missing-file": "missing",
+  "future-version": "missing",
+  "out-of-order": "out-of-order",
+};
+
+/** The status report of a database against the known migrations, with what stops `migrate`. */
 export function buildStatus(
   state: DatabaseState,
   known: readonly Migration[],
   lastRun: string | null,
 ): MigrationStatus {
+  const problems = migrateProblems(state, known);
+  const problemOf = new Map<number, MigrationStatusEntry["problem"]>();
+  for (const problem of problems) {
+    for (const version of problem.versions) {
+      const entry = ENTRY_PROBLEMS[problem.reason];
+      if (entry && !problemOf.has(version)) problemOf.set(version, entry);
+    }
+  }
+  const entryProblem = (version: number, entryState: MigrationStatusEntry["state"]) =>
+    entryState === "started" || entryState === "failed" ? entryState : problemOf.get(version) ?? null;
   const migrations: MigrationStatusEntry[] = known.map((m) => {
     const entry = state.applied.get(m.version);
     const applied = entry?.state === "applied";
+    const status = entry?.state ?? "pending";
     return {
       version: m.version,
       description: m.description,
       applied,
-      state: entry?.state ?? "pending",
+      state: status,
+      problem: entryProblem(m.version, status),
       appliedAt: applied ? entry!.appliedAt : null,
       durationMs: applied ? entry!.durationMs : null,
       file: m.file ?? null,
@@ -370,6 +546,7 @@ export function buildStatus(
       description: entry.description,
       applied: entry.state === "applied",
       state: entry.state,
+      problem: entryProblem(entry.version, entry.state),
       appliedAt: entry.appliedAt,
       durationMs: entry.durationMs,
       file: null,
@@ -377,12 +554,15 @@ export function buildStatus(
     });
   }
   migrations.sort((a, b) => a.version - b.version);
+  const pendingCount =
+    known.filter((m) => m.version > state.currentVersion && !state.applied.has(m.version)).length;
   return {
     currentVersion: state.currentVersion,
     latestVersion: known.at(-1)?.version ?? 0,
-    pendingCount:
-      known.filter((m) => m.version > state.currentVersion && !state.applied.has(m.version)).length,
+    pendingCount,
     lastRun,
+    ok: problems.length === 0 && pendingCount === 0,
+    problems: problems.map((p) => ({ reason: p.reason, versions: p.versions, message: p.message })),
     migrations,
   };
 }

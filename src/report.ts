@@ -90,15 +90,21 @@ function previewLine(terminal: Terminal, step: StepResult): string {
   return `${head}: ${parts.join("; ")}${warnings.join("")}`;
 }
 
-/** The status report as a table. */
+/**
+ * The status report: where the database is, a table of its migrations (each with its state, or
+ * what is wrong with it), and what stops `up`, each problem with what to do.
+ */
 export function statusReport(
   terminal: Terminal,
   database: string,
   status: MigrationStatus,
   note = "",
 ): string {
+  const count = status.problems.length;
   const state = status.currentVersion > status.latestVersion
     ? paint(terminal, "red", `newer than the newest known migration (${status.latestVersion})`)
+    : count > 0
+    ? paint(terminal, "red", `${count} problem${count === 1 ? " stops" : "s stop"} up (below)`)
     : status.pendingCount === 0
     ? paint(terminal, "green", "up to date")
     : paint(terminal, "yellow", `${status.pendingCount} pending`);
@@ -108,17 +114,25 @@ export function statusReport(
     `Last run  ${status.lastRun ?? "never"}`,
   ];
   if (status.migrations.length > 0) {
-    lines.push("", "  Version  State     Applied at                Description");
-    for (const m of status.migrations) {
-      const label = m.known ? m.state : "unknown";
-      const color = m.state === "applied" && m.known ? "green" : m.state === "pending" ? "yellow" : "red";
-      const shown = paint(terminal, color, label.padEnd(8));
+    const labels = status.migrations.map((m) => m.problem ?? (m.known ? m.state : "unknown"));
+    const width = Math.max(8, ...labels.map((label) => label.length));
+    lines.push("", `  Version  ${"State".padEnd(width)}  Applied at                Description`);
+    status.migrations.forEach((m, i) => {
+      const color = m.problem !== null
+        ? "red"
+        : m.state === "applied" && m.known
+        ? "green"
+        : m.state === "pending"
+        ? "yellow"
+        : "red";
+      const shown = paint(terminal, color, labels[i].padEnd(width));
       lines.push(
         `  ${formatVersion(m.version).padEnd(7)}  ${shown}  ${
           (m.appliedAt ?? "").padEnd(24)
         }  ${m.description}`,
       );
-    }
+    });
   }
+  if (count > 0) lines.push("", ...status.problems.map((p) => `- ${p.message}`));
   return lines.join("\n");
 }

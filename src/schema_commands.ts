@@ -8,6 +8,7 @@
 import { type CommandContext, type OpenTarget, parseWholeNumber, print, withTarget } from "./cli_flags.ts";
 import { checkDrift } from "./drift.ts";
 import { InvalidInputError } from "./errors.ts";
+import { EXIT, UsageError } from "./exit_codes.ts";
 import { directoryPath } from "./loader.ts";
 import { formatVersion } from "./report.ts";
 import { readSchema } from "./schema.ts";
@@ -32,7 +33,7 @@ export async function runCheck(c: CommandContext): Promise<number> {
             ...differences.map((d) => `- ${d}`),
           ].join("\n"),
     );
-    return differences.length === 0 ? 0 : 4;
+    return differences.length === 0 ? EXIT.ok : EXIT.drift;
   });
 }
 
@@ -64,7 +65,7 @@ async function schemaText(target: OpenTarget): Promise<string> {
 export async function runBaseline(c: CommandContext): Promise<void> {
   const raw = c.flags.to;
   if (raw === undefined) {
-    throw new InvalidInputError("baseline needs --to N: the version the schema is at.", "--to");
+    throw new UsageError("baseline needs --to N: the version the schema is at.", "--to");
   }
   const version = parseWholeNumber(String(raw), "--to", 1);
   await withTarget(c, { create: false }, async (target) => {
@@ -91,7 +92,7 @@ export async function runBaseline(c: CommandContext): Promise<void> {
 export async function runSquash(c: CommandContext): Promise<void> {
   const raw = c.flags.to;
   if (raw === undefined) {
-    throw new InvalidInputError("squash needs --to N: the last version to squash.", "--to");
+    throw new UsageError("squash needs --to N: the last version to squash.", "--to");
   }
   const toVersion = parseWholeNumber(String(raw), "--to", 2);
   const referenceTables = String(c.flags.reference ?? "").split(",").map((t) => t.trim()).filter(Boolean);

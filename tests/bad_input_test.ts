@@ -5,7 +5,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { MigrationManager } from "../mod.ts";
+import {
+  checkDrift,
+  DatabaseStateError,
+  InvalidInputError,
+  MigrationError,
+  MigrationManager,
+  openDatabase,
+} from "../mod.ts";
+import { openEngine } from "../src/database.ts";
+import type { Executor } from "../src/executor.ts";
 import { fileBytes, runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 const GOOD = {
@@ -133,7 +142,7 @@ const CASES: Case[] = [
       );
     },
     args: up,
-    code: 1,
+    code: 5,
     error: /at version 2, but the newest known migration is 1.*002_x\.sql/s,
   },
   ...["0", "-1", "x"].map((steps): Case => ({
@@ -156,6 +165,27 @@ const CASES: Case[] = [
     args: (paths) => [...up(paths), "--dryrun"],
     code: 2,
     error: /unknown flag --dryrun/,
+  },
+  ...["2147483648", "-1", "1e3", "99999999999999999999"].map((ms): Case => ({
+    name: `--busy-timeout ${ms} (SQLite takes 0 to 2147483647)`,
+    database: migrated,
+    args: (paths) => [...up(paths), `--busy-timeout=${ms}`],
+    code: 2,
+    error: new RegExp(`--busy-timeout must be a whole number from 0 to 2147483647; got "${ms}"`),
+  })),
+  ...[["--to", "9007199254740992"], ["--steps", "99999999999999999999"]].map(([flag, value]): Case => ({
+    name: `${flag} ${value}, beyond a safe integer`,
+    database: migrated,
+    args: (paths) => ["rollback", ...up(paths), flag, value],
+    code: 2,
+    error: new RegExp(`${flag} must be a whole number of [01] or more; got "${value}"`),
+  })),
+  {
+    name: "a history table name that is not a name",
+    database: migrated,
+    args: (paths) => ["status", ...up(paths), "--table", "history; DROP TABLE users"],
+    code: 2,
+    error: /The history table name "history; DROP TABLE users" \(--table\) must be letters/,
   },
 ];
 
@@ -193,6 +223,129 @@ Deno.test("bad input: a read-only connection is refused clearly and nothing chan
     }
     assert.deepEqual(fileBytes(path), before);
   });
+});
+
+Deno.test("bad input: a read-only connection is blamed on the database, not on the first migration", async () => {
+  await withTempDir(async (root) => {
+    const path = join(root, "app.db");
+    const migrations = [
+      { version: 1, description: "users", up: (db: Executor) => db.exec("CREATE TABLE users (id INTEGER)") },
+      { version: 2, description: "more", up: (db: Executor) => db.exec("CREATE TABLE more (x)") },
+    ];
+    await withDatabase(
+      path,
+      (db) => new MigrationManager(db).registerMigrations(migrations.slice(0, 1)).migrate(),
+    );
+    const before = fileBytes(path);
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const manager = new MigrationManager(db).registerMigrations(migrations);
+      await assert.rejects(manager.migrate(), (error: unknown) => {
+        assert.ok(error instanceof DatabaseStateError, String(error));
+        assert.equal(error.reason, "read-only");
+        assert.match(
+          error.message,
+          /^The database .*app\.db is read-only \(attempt to write a readonly database\)/,
+        );
+        assert.ok(
+          error.cause instanceof MigrationError && error.cause.version === 2,
+          "the migration is the cause",
+        );
+        return true;
+      });
+    } finally {
+      db.close();
+    }
+    assert.deepEqual(fileBytes(path), before);
+  });
+});
+
+/**
+ * Makes `dir` read-only for this process, even as root (whom permission bits do not stop: then the
+ * immutable attribute, where the file system has one); false when neither works. `undo` reverts it.
+ */
+async function makeReadOnly(dir: string): Promise<boolean> {
+  await Deno.chmod(dir, 0o555);
+  if (!(await canWrite(dir))) return true;
+  const chattr = await new Deno.Command("chattr", { args: ["+i", dir], stderr: "null" }).output().catch(() =>
+    null
+  );
+  return chattr?.success === true && !(await canWrite(dir));
+}
+
+async function undoReadOnly(dir: string): Promise<void> {
+  await new Deno.Command("chattr", { args: ["-i", dir], stderr: "null" }).output().catch(() => null);
+  await Deno.chmod(dir, 0o755);
+}
+
+async function canWrite(dir: string): Promise<boolean> {
+  try {
+    await Deno.writeTextFile(join(dir, ".probe"), "");
+    await Deno.remove(join(dir, ".probe"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("bad input: a database in a read-only directory is refused as read-only, and nothing changes", async (t) => {
+  await withTempDir(async (root) => {
+    const dir = await writeFiles(join(root, "migrations"), {
+      ...GOOD,
+      "002_more.sql": "-- migrate:up\nCREATE TABLE more (x);\n",
+    });
+    const home = join(root, "data");
+    await Deno.mkdir(home);
+    const path = join(home, "app.db");
+    // Both history tables exist, so the first write of the run is the migration's own.
+    assert.equal((await runCli(["--db", path, "--dir", dir, "--to", "1"])).code, 0);
+    const before = fileBytes(path);
+    if (!(await makeReadOnly(home))) {
+      await t.step({ name: "no way to make a directory read-only here", ignore: true, fn: () => {} });
+      return;
+    }
+    try {
+      const run = await runCli(["--db", path, "--dir", dir]);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^error: The database .*app\.db is read-only/);
+      assert.doesNotMatch(run.stderr, /Migration 2/, "not blamed on the migration");
+    } finally {
+      await undoReadOnly(home);
+    }
+    assert.deepEqual(fileBytes(path), before);
+  });
+});
+
+Deno.test("bad input: a busy timeout beyond SQLite's 32 bits is refused by every API that takes one", async () => {
+  const db = new DatabaseSync(":memory:");
+  try {
+    for (const busyTimeoutMs of [2 ** 31, -1, 1.5, Number.NaN]) {
+      const refused = (error: unknown) =>
+        error instanceof InvalidInputError && error.input === "busyTimeoutMs" &&
+        /from 0 to 2147483647/.test(error.message);
+      assert.throws(() => new MigrationManager(db, { busyTimeoutMs }), refused, String(busyTimeoutMs));
+      await assert.rejects(openEngine(":memory:", { busyTimeoutMs }), refused, String(busyTimeoutMs));
+      await assert.rejects(openDatabase(":memory:", { migrations: [], busyTimeoutMs }), refused);
+    }
+    const longest = await openEngine(":memory:", { busyTimeoutMs: 2 ** 31 - 1 });
+    await longest.close();
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("bad input: checkDrift() refuses a version that is not a whole number", async () => {
+  const db = new DatabaseSync(":memory:");
+  try {
+    for (const version of [-1, 1.5]) {
+      await assert.rejects(
+        checkDrift(db, [], { version }),
+        (error: unknown) => error instanceof InvalidInputError && error.input === "version",
+      );
+    }
+  } finally {
+    db.close();
+  }
 });
 
 Deno.test("bad input: a database locked by another connection is refused clearly and nothing changes", async () => {

@@ -42,11 +42,12 @@ Deno.test("migrate prints one line per applied migration and a summary with the 
     const run = await runCli(["--db", db, "--dir", MIGRATIONS]);
     assertOk(run);
     const lines = run.stdout.trim().split("\n");
-    assert.equal(lines.length, 3, run.stdout);
-    assert.match(lines[0], new RegExp(`^Applied 001 initial schema .*${DURATION.source}`));
-    assert.match(lines[1], new RegExp(`^Applied 002 add user preferences .*${DURATION.source}`));
-    assert.match(lines[2], new RegExp(`version 2 .*2 migrations applied in ${DURATION.source}`));
-    assert.ok(lines[2].includes(db), lines[2]);
+    assert.equal(lines.length, 4, run.stdout);
+    assert.equal(lines[0], `Created the database ${db}.`);
+    assert.match(lines[1], new RegExp(`^Applied 001 initial schema .*${DURATION.source}`));
+    assert.match(lines[2], new RegExp(`^Applied 002 add user preferences .*${DURATION.source}`));
+    assert.match(lines[3], new RegExp(`version 2 .*2 migrations applied in ${DURATION.source}`));
+    assert.ok(lines[3].includes(db), lines[3]);
     assert.equal(run.stderr, "");
 
     const again = await runCli(["up", "--db", db, "--dir", MIGRATIONS]);
@@ -250,7 +251,7 @@ Deno.test("a database newer than the migrations is refused by up and rollback; s
     const status = await runCli(["status", "--db", db, "--dir", older]);
     assertOk(status);
     assert.match(status.stdout, /Version\s+2 of 1, newer than the newest known migration \(1\)/);
-    assert.match(status.stdout, /002\s+unknown/);
+    assert.match(status.stdout, /002\s+missing/);
     assert.deepEqual(fileBytes(db), before);
   });
 });

@@ -38,7 +38,7 @@ Deno.test("isRemoteTarget() sends libsql:, http(s): and ws(s): URLs to libSQL an
 
 Deno.test("openEngine() opens a path with node:sqlite and closes it", async () => {
   await withTempDir(async (dir) => {
-    const target = join(dir, "nested", "app.db");
+    const target = join(dir, "app.db");
     const { engine, close, path } = await openEngine(target, { busyTimeoutMs: 1000 });
     try {
       assert.equal(engine.name, "node:sqlite");

@@ -55,7 +55,7 @@ Deno.test("a renamed or deleted applied migration file is refused, naming the fi
     assert.match(renamed.stdout, /renamed since they ran: 002_posts\.sql is now 002_articles\.sql/);
     await Deno.remove(join(migrations, "002_articles.sql"));
     const deleted = await runCli(["--db", db, "--dir", migrations]);
-    assert.equal(deleted.code, 1);
+    assert.equal(deleted.code, 5);
     assert.match(deleted.stderr, /2 \(002_posts\.sql\), which no known migration provides/);
   });
 });

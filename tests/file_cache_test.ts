@@ -171,7 +171,7 @@ Deno.test("the CLI caches next to an existing database; validate always reads ev
       "001_create_a.sql": CREATE_A,
       "002_create_b.sql": CREATE_B,
     });
-    const db = join(root, "data", "app.db");
+    const db = join(root, "app.db");
     const cacheFile = `${db}-strata-cache`;
     const args = ["--db", db, "--dir", dir];
     assert.equal((await runCli(args)).code, 0);

@@ -53,6 +53,36 @@ Deno.test("recordsExactly() is false for any difference, so the full read explai
   }
 });
 
+Deno.test("recordsExactly() is false while a seed-era settings version disagrees with the history", async (t) => {
+  const settings = (rows: string) =>
+    `CREATE TABLE settings (key TEXT, value TEXT); INSERT INTO settings VALUES ${rows}`;
+  const cases: [string, string, boolean][] = [
+    ["the newest version", settings("('db-migration-version', '3')"), true],
+    [
+      "both spellings at the newest version",
+      settings("('db-migration-version', '3'), ('db_migration_version', 3)"),
+      true,
+    ],
+    ["no version row", settings("('bot_name', 'x')"), true],
+    ["a settings table of another shape", "CREATE TABLE settings (id INTEGER, name TEXT)", true],
+    ["an older version", settings("('db-migration-version', '2')"), false],
+    [
+      "a second row that disagrees",
+      settings("('db-migration-version', '3'), ('db-migration-version', '4')"),
+      false,
+    ],
+    ["a value that is no version", settings("('db_migration_version', 'three')"), false],
+  ];
+  for (const [name, sql, expected] of cases) {
+    await t.step(`${name}: ${expected}`, async () => {
+      await withMigrated(async (db, matches) => {
+        db.exec(sql);
+        assert.equal(await matches(), expected);
+      });
+    });
+  }
+});
+
 Deno.test("recordsExactly() ignores what does not decide whether anything is pending", async () => {
   await withMigrated(async (db, matches) => {
     db.exec("UPDATE strata_migrations SET description = 'reworded', applied_at = 'then', duration_ms = 9");

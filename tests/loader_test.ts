@@ -168,9 +168,9 @@ Deno.test("a gap between migration files is a MigrationSetError naming the missi
     const dir = await writeFiles(join(root, "m"), { "001_a.sql": CREATE_A, "003_c.sql": CREATE_A });
     const db = new DatabaseSync(":memory:");
     try {
-      const migrations = await loadMigrations(dir);
-      assert.throws(
-        () => new MigrationManager(db).registerMigrations(migrations),
+      const manager = new MigrationManager(db).registerMigrations(await loadMigrations(dir));
+      await assert.rejects(
+        manager.migrate(),
         (error: unknown) => error instanceof MigrationSetError && error.versions.join() === "2",
       );
     } finally {

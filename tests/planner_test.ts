@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
-import { DatabaseStateError, InvalidInputError, type Migration } from "../mod.ts";
+import { DatabaseStateError, InvalidInputError, type Migration, MigrationSetError } from "../mod.ts";
 import type { AppliedMigration, HistorySnapshot, LegacyVersion } from "../src/history.ts";
+import { gapsOf } from "../src/migration.ts";
 import {
   buildStatus,
+  checkGaps,
   checkState,
   type DatabaseState,
   databaseState,
   type MigrationStatus,
   planMigrate,
   planRollback,
+  stateProblems,
 } from "../src/planner.ts";
 
 const NOW = "2030-01-02T03:04:05.000Z";
@@ -31,13 +34,14 @@ function entry(version: number, overrides: Partial<AppliedMigration> = {}): Appl
 }
 
 function snapshot(applied: AppliedMigration[], extra: Partial<HistorySnapshot> = {}): HistorySnapshot {
-  return { exists: applied.length > 0, applied, lastRun: null, legacy: null, ...extra };
+  return { exists: applied.length > 0, applied, lastRun: null, legacy: null, unwritable: [], ...extra };
 }
 
 function legacy(version: number, lastRun: string | null = null): LegacyVersion {
   return {
     keys: [{ versionKey: "db_migration_version", lastRunKey: "db_migration_last_run" }],
     version,
+    rows: [{ key: "db_migration_version", value: String(version) }],
     lastRun,
     canInsert: true,
   };
@@ -143,6 +147,52 @@ Deno.test("checkState() refuses a known migration below the current version that
     (error: unknown) =>
       error instanceof DatabaseStateError && error.reason === "out-of-order" && error.versions.join() === "2",
   );
+});
+
+Deno.test("a version missing between the known migrations is a deleted file when the database applied it", () => {
+  const migrations = known(1, 2, 4, 5);
+  const state = stateAt([1, 2, 3, 4], migrations);
+  checkGaps(state, migrations, gapsOf(migrations));
+  const [problem] = stateProblems(state, migrations);
+  assert.equal(problem.reason, "missing-file");
+  assert.deepEqual(problem.versions, [3]);
+  assert.match(
+    problem.message,
+    /Applied migration 3 \(m3\) is missing from the migrations directory.*Restore it/,
+  );
+  const status = buildStatus(state, migrations, null);
+  assert.deepEqual(status.migrations.map((m) => [m.version, m.problem]), [
+    [1, null],
+    [2, null],
+    [3, "missing"],
+    [4, null],
+    [5, null],
+  ]);
+  assert.equal(status.ok, false);
+});
+
+Deno.test("a version missing between the known migrations that the database never applied is a gap in the set", () => {
+  const migrations = known(1, 2, 4);
+  for (const applied of [[], [1, 2]]) {
+    assert.throws(
+      () => checkGaps(stateAt(applied, migrations), migrations, gapsOf(migrations)),
+      (error: unknown) => error instanceof MigrationSetError && error.versions.join() === "3",
+    );
+  }
+});
+
+Deno.test("buildStatus() is ok only when nothing is pending and nothing stops migrate", () => {
+  const migrations = known(1, 2);
+  assert.equal(buildStatus(stateAt([1, 2], migrations), migrations, null).ok, true);
+  const pending = buildStatus(stateAt([1], migrations), migrations, null);
+  assert.deepEqual([pending.ok, pending.problems], [false, []]);
+  const started = buildStatus(
+    databaseState(snapshot([entry(1), entry(2, { state: "started" })]), migrations, NOW),
+    migrations,
+    null,
+  );
+  assert.deepEqual(started.problems.map((p) => p.reason), ["interrupted"]);
+  assert.deepEqual(started.migrations.map((m) => m.problem), [null, "started"]);
 });
 
 Deno.test("checkState() refuses a migration outside a transaction that never finished", () => {

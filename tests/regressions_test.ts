@@ -189,7 +189,7 @@ Deno.test("a VACUUM migration under the task's permissions fails clearly and is 
     assert.match(run.stderr, /002_vacuum\.sql.*--allow-all.*recorded as failed/s);
     const started = Date.now();
     const next = await runCli(["--db", db, "--dir", migrations]);
-    assert.equal(next.code, 1);
+    assert.equal(next.code, 5);
     assert.match(next.stderr, /failed part way.*migrate mark 2 --applied/s);
     assert.ok(Date.now() - started < 30_000, "reported without waiting out the busy timeout");
   });

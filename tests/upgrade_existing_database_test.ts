@@ -147,15 +147,23 @@ Deno.test("a pre-migration deployment starts at version 0; IF NOT EXISTS migrati
       assert.equal(await manager.getCurrentVersion(), 0);
       assert.equal((await manager.getStatus()).pendingCount, 2);
       assert.deepEqual((await manager.migrate()).applied, [1, 2]);
+      const versionRows = "key IN ('db-migration-version', 'db-migration-last-run')";
       assert.deepEqual(
         {
-          settings: settings(db),
+          settings: rows(db, `SELECT * FROM settings WHERE NOT ${versionRows} ORDER BY key`),
           users: rows(db, "SELECT * FROM chat_users"),
           messages: rows(db, "SELECT * FROM chat_messages"),
         },
         before,
-        "data and unrelated settings are kept, and no version key is added",
+        "data and unrelated settings are kept",
       );
+      const keys = Object.fromEntries(settings(db).map((row) => [row.key, row.value]));
+      assert.equal(
+        keys["db-migration-version"],
+        "2",
+        "the original application reads the version strata reached",
+      );
+      assert.match(String(keys["db-migration-last-run"]), ISO);
       assert.deepEqual(tableNames(db), ["chat_messages", "chat_users", "settings", "user_preferences"]);
       assert.equal(await manager.getCurrentVersion(), 2);
     });
