@@ -229,7 +229,7 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
         try {
           if (migration.transaction === false) {
             committed = steps.length;
-            tx = await runOutside(ctx, step, migration, request.direction, steps);
+            tx = await runOutside(ctx, step, state, migration, request.direction, steps);
           } else {
             steps.push(await runStep(step, migration, request.direction));
           }
@@ -280,8 +280,10 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
 }
 
 /**
- * Runs a migration outside a transaction (see `runStepOutsideTransaction`) and records its outcome in
- * a new write transaction, which it returns. Foreign keys are switched off again, as they are for
+ * Runs a migration outside a transaction (see `runStepOutsideTransaction`): records it as started and
+ * commits the run's transaction (keeping the migrations before it, releasing the lock), runs it, and
+ * records its outcome in a new write transaction, which it returns. A crash in between leaves it
+ * marked as started, which the next run reports instead of guessing. Foreign keys are switched off again, as they are for
  * the whole run (the migration may have switched them on, and a later rebuild would then cascade),
  * and violations it left are its own: it fails for them, and the baseline is taken again after it.
  *
@@ -291,10 +293,18 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
 async function runOutside(
   ctx: RunContext,
   step: StepContext,
+  state: DatabaseState,
   migration: Migration,
   direction: Direction,
   steps: StepResult[],
 ): Promise<WriteTransaction> {
+  // The seed-era version follows each commit, so the original application reads what is committed.
+  const commitWith = async (tx: WriteTransaction) => {
+    await ctx.history.syncLegacy(tx, state.legacy, versionAfter(state, steps, direction), step.now());
+    await tx.commit();
+  };
+  await recordOutsideStep(step, migration, { direction, durationMs: 0, state: "started" });
+  await commitWith(step.tx);
   const outside = await runStepOutsideTransaction(step, ctx.engine, migration, direction);
   await ctx.engine.exec("PRAGMA foreign_keys = OFF");
   const tx = await beginWrite(ctx);
@@ -313,13 +323,13 @@ async function runOutside(
   await recordOutsideStep(record, migration, {
     direction,
     durationMs: outside.step.durationMs,
-    failed: !!failure,
+    state: failure === null ? "finished" : "failed",
   });
   if (failure === null) {
     steps.push(outside.step);
     return tx;
   }
-  await tx.commit();
+  await commitWith(tx);
   const verb = direction === "up" ? "applied" : "reverted";
   throw migrationFailure(
     new StepFailed(migration, direction, failure),

@@ -236,11 +236,9 @@ export interface OutsideStep {
 }
 
 /**
- * Runs a migration that opted out of transactions. Its start is recorded in the run's transaction,
- * which is then committed (releasing the lock, keeping the migrations before it); it runs on its
- * own; the runner records its end in the next transaction. A crash in between leaves it marked as
- * started, which the next run reports instead of guessing. A transaction it leaves open is rolled
- * back, never committed: it would hold half of what the migration meant to do.
+ * Runs a migration that opted out of transactions, on the engine itself: the runner has recorded it
+ * as started and committed, and records its end. A transaction it leaves open is rolled back, never
+ * committed: it would hold half of what the migration meant to do.
  */
 export async function runStepOutsideTransaction(
   ctx: StepContext,
@@ -248,8 +246,6 @@ export async function runStepOutsideTransaction(
   migration: Migration,
   direction: Direction,
 ): Promise<OutsideStep> {
-  await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), null, "started"));
-  await ctx.tx.commit();
   const started = performance.now();
   const { scope, executor } = openStep(ctx, migration, direction, { connection: engine, transaction: null });
   let failure: unknown = null;
@@ -273,13 +269,18 @@ export async function runStepOutsideTransaction(
   };
 }
 
-/** Records the end of a migration that ran outside a transaction, in the run's next transaction. */
+/**
+ * Records a migration that runs outside a transaction: `"started"` before it runs, then its outcome,
+ * each in a write transaction of the run's.
+ */
 export async function recordOutsideStep(
   ctx: StepContext,
   migration: Migration,
-  outcome: { direction: Direction; durationMs: number; failed: boolean },
+  outcome: { direction: Direction; durationMs: number; state: "started" | "failed" | "finished" },
 ): Promise<void> {
-  if (outcome.failed) {
+  if (outcome.state === "started") {
+    await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), null, "started"));
+  } else if (outcome.state === "failed") {
     await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), null, "failed"));
   } else if (outcome.direction === "up") {
     await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), outcome.durationMs, "applied"));

@@ -222,3 +222,27 @@ Deno.test("after a migration outside a transaction fails, mark brings the settin
     });
   });
 });
+
+Deno.test("a migration outside a transaction that fails leaves the old application the version that was committed", async () => {
+  await withTempDir(async (dir) => {
+    await withDatabase(join(dir, "app.db"), async (db) => {
+      db.exec(`${SETTINGS} INSERT INTO settings (key, value) VALUES ('db-migration-version', '1');`);
+      const migrations = [
+        ...numbered(2),
+        {
+          version: 3,
+          description: "outside",
+          transaction: false,
+          up: (x: import("../mod.ts").Executor) =>
+            x.exec("CREATE TABLE t3 (x); INSERT INTO missing VALUES (1)"),
+        },
+      ];
+      await assert.rejects(new MigrationManager(db).registerMigrations(migrations).migrate(), MigrationError);
+      assert.equal(versionTheOldAppReads(db), "2");
+      assert.equal(
+        db.prepare("SELECT max(version) AS v FROM strata_migrations WHERE state = 'applied'").get()?.v,
+        2,
+      );
+    });
+  });
+});
