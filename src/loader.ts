@@ -25,6 +25,7 @@ import { fromFileUrl, isAbsolute, join, resolve, toFileUrl } from "./paths.ts";
 import { InvalidInputError, MigrationFileError } from "./errors.ts";
 import type { Executor } from "./executor.ts";
 import { builtMigration, type DeferredMigration, type Migration } from "./migration.ts";
+import { lineCommentOffsets } from "./sql_script.ts";
 
 /** A migration file name: at least three digits, an underscore, words joined by underscores. */
 const MIGRATION_FILE_NAME: RegExp = /^(\d{3,})_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)\.(ts|sql)$/;
@@ -298,10 +299,11 @@ const MARKER = /^--\s*migrate:(\S*)(.*)$/;
 
 /**
  * Parses a `.sql` migration: exactly one `-- migrate:up` section, at most one `-- migrate:down`,
- * nothing but comments before the first marker. Only lines that contain `migrate:` can be markers, so
- * the text is searched for those instead of being split into lines: each section is a slice of the
- * text, which costs no copy and leaves no line strings to collect (with 10,000 files, 14 MiB less at
- * the peak).
+ * nothing but comments before the first marker. A marker is a line comment that is the first token
+ * of its line, as SQLite reads the text: inside a string, a quoted name or a block comment it is
+ * part of the SQL around it. Only lines that contain `migrate:` can be markers, so the text is
+ * searched for those instead of being split into lines: each section is a slice of the text, which
+ * costs no copy and leaves no line strings to collect (with 10,000 files, 14 MiB less at the peak).
  *
  * @throws {MigrationFileError} naming the file and line at fault.
  */
@@ -323,16 +325,17 @@ export function parseSqlMigration(source: string, file: string): SqlSections {
   const sections = new Map<string, string>();
   let transaction = true;
   markers.forEach(({ start, end, section, rest }, index) => {
-    const line = lineOf(start);
+    // Counted only for an error: it reads the text up to the marker.
+    const line = () => lineOf(start);
     if (section !== "up" && section !== "down") {
       throw new MigrationFileError(
-        `${file}:${line} has an unknown marker "-- migrate:${section}"; use "-- migrate:up" or "-- migrate:down".`,
+        `${file}:${line()} has an unknown marker "-- migrate:${section}"; use "-- migrate:up" or "-- migrate:down".`,
         file,
       );
     }
     if (sections.has(section)) {
       throw new MigrationFileError(
-        `${file}:${line} has a second "-- migrate:${section}" section; keep one.`,
+        `${file}:${line()} has a second "-- migrate:${section}" section; keep one.`,
         file,
       );
     }
@@ -340,7 +343,7 @@ export function parseSqlMigration(source: string, file: string): SqlSections {
       if (option === "transaction:false") transaction = false;
       else if (option !== "transaction:true") {
         throw new MigrationFileError(
-          `${file}:${line} has an unknown option "${option}" after "-- migrate:${section}"; ` +
+          `${file}:${line()} has an unknown option "${option}" after "-- migrate:${section}"; ` +
             `the only option is transaction:false.`,
           file,
         );
@@ -382,18 +385,44 @@ interface MarkerLine {
   rest: string;
 }
 
-/** The marker lines of a text with `\n` line breaks, in order: comment lines matching {@link MARKER}. */
+/**
+ * The marker lines of a text with `\n` line breaks, in order: lines whose first token is a line
+ * comment matching {@link MARKER}. Only lines that contain `migrate:` can be markers, so those are
+ * found first. The tokenizer then drops the candidates that stand inside a string, a quoted name or a
+ * block comment, reading only from the end of the first candidate (before it there are only
+ * comments, which the parser checks) to the last, and only when that text can hold such a token.
+ */
 function findMarkers(text: string): MarkerLine[] {
-  const markers: MarkerLine[] = [];
+  const candidates: (MarkerLine & { comment: number })[] = [];
   for (let at = text.indexOf("migrate:"); at !== -1; at = text.indexOf("migrate:", at)) {
     const start = text.lastIndexOf("\n", at) + 1;
     const newline = text.indexOf("\n", at);
     const end = newline === -1 ? text.length : newline;
-    const marker = MARKER.exec(text.slice(start, end).trim());
-    if (marker) markers.push({ start, end, section: marker[1], rest: marker[2] });
+    let comment = start;
+    while (isLeadingSpace(text.charCodeAt(comment))) comment++;
+    const marker = MARKER.exec(text.slice(comment, end).trimEnd());
+    if (marker) candidates.push({ start, end, section: marker[1], rest: marker[2], comment });
     at = end;
   }
-  return markers;
+  if (candidates.length < 2) return candidates;
+  const from = candidates[0].end;
+  const between = text.slice(from, candidates[candidates.length - 1].end);
+  if (!CAN_HIDE_A_LINE.test(between)) return candidates;
+  const comments = lineCommentOffsets(between);
+  let next = 0;
+  return candidates.filter((candidate, index) => {
+    if (index === 0) return true;
+    while (next < comments.length && from + comments[next] < candidate.comment) next++;
+    return from + comments[next] === candidate.comment;
+  });
+}
+
+/** What can start a token that spans lines: a string, a quoted name or a block comment. */
+const CAN_HIDE_A_LINE = /['"`[]|\/\*/;
+
+/** Space, tab, form feed or carriage return: what SQLite skips before a line's first token. */
+function isLeadingSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0c || code === 0x0d;
 }
 
 /** What a file tells about its migration before its code is loaded. */

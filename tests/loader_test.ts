@@ -304,6 +304,77 @@ for (
   });
 }
 
+Deno.test("a -- migrate:down line inside a block comment, a string or a quoted name is SQL, not a marker", async () => {
+  const cases: [string, string, string, string | null][] = [
+    [
+      "a block comment",
+      "-- migrate:up\nCREATE TABLE a (x);\n/* for later:\n-- migrate:down\nDROP TABLE a;\n*/\nINSERT INTO a VALUES (1);\n",
+      "CREATE TABLE a (x);\n/* for later:\n-- migrate:down\nDROP TABLE a;\n*/\nINSERT INTO a VALUES (1);\n",
+      null,
+    ],
+    [
+      "a string",
+      "-- migrate:up\nINSERT INTO t VALUES ('one\n-- migrate:down\ntwo');\n-- migrate:down\nDELETE FROM t;\n",
+      "INSERT INTO t VALUES ('one\n-- migrate:down\ntwo');",
+      "DELETE FROM t;\n",
+    ],
+    [
+      "quoted names",
+      '-- migrate:up\nCREATE TABLE "a\n-- migrate:down\n" (`b\n-- migrate:up\n`, [c\n-- migrate:down\n]);\n',
+      'CREATE TABLE "a\n-- migrate:down\n" (`b\n-- migrate:up\n`, [c\n-- migrate:down\n]);\n',
+      null,
+    ],
+    [
+      "a closed block comment and a string before it, indented with a tab",
+      "-- migrate:up\n/* a; */ SELECT 'b';\n\t-- migrate:down\nSELECT 2;",
+      "/* a; */ SELECT 'b';",
+      "SELECT 2;",
+    ],
+    [
+      "something before it on its line",
+      "-- migrate:up\nSELECT 'x'; -- migrate:down\nSELECT 1 /* x */ -- migrate:down\n",
+      "SELECT 'x'; -- migrate:down\nSELECT 1 /* x */ -- migrate:down\n",
+      null,
+    ],
+  ];
+  for (const [label, text, up, down] of cases) {
+    const ran: string[] = [];
+    const db = { exec: (sql: string) => Promise.resolve(void ran.push(sql)) } as unknown as Executor;
+    const sections = parseSqlMigration(text, "001_x.sql");
+    await sections.up(db);
+    assert.deepEqual(ran, [up], label);
+    if (down === null) assert.equal(sections.down, undefined, label);
+    else {
+      await sections.down!(db);
+      assert.deepEqual(ran, [up, down], label);
+    }
+  }
+});
+
+Deno.test("a .sql migration runs every statement after a commented-out -- migrate:down", async () => {
+  await withTempDir(async (root) => {
+    const dir = await writeFiles(join(root, "m"), {
+      "001_a.sql": "-- migrate:up\nCREATE TABLE a (x);\n/*\n-- migrate:down\nDROP TABLE a;\n*/\n" +
+        "INSERT INTO a VALUES (1);\n-- migrate:down\nDROP TABLE a;\n",
+    });
+    const result = await migrateDir(root, dir);
+    assert.deepEqual((result as { applied: number[] }).applied, [1], String(result));
+    await withDatabase(join(root, "test.db"), (db) => {
+      assert.deepEqual(db.prepare("SELECT x FROM a").all().map((row) => row.x), [1]);
+    });
+  });
+});
+
+Deno.test("a marker after a commented-out one is still checked, naming its own line", async () => {
+  await withTempDir(async (root) => {
+    const dir = await writeFiles(join(root, "m"), {
+      "001_bad.sql":
+        "-- migrate:up\n/*\n-- migrate:up\n*/\nSELECT '\n-- migrate:up\n';\n-- migrate:up\nSELECT 2;\n",
+    });
+    await assertFileError(dir, "001_bad.sql", /001_bad\.sql:8 has a second "-- migrate:up" section/);
+  });
+});
+
 Deno.test("a .ts migration's default export object runs, with up and down", async () => {
   await withTempDir(async (root) => {
     const dir = await writeFiles(join(root, "m"), {
