@@ -24,7 +24,7 @@ import {
 import { fromFileUrl, isAbsolute, join, resolve, toFileUrl } from "./paths.ts";
 import { InvalidInputError, MigrationFileError } from "./errors.ts";
 import type { Executor } from "./executor.ts";
-import { builtMigration, type DeferredMigration, type Migration } from "./migration.ts";
+import { builtMigration, type DeferredMigration, type Migration, resolveMigration } from "./migration.ts";
 import { lineCommentOffsets } from "./sql_script.ts";
 
 /** A migration file name: at least three digits, an underscore, words joined by underscores. */
@@ -182,13 +182,15 @@ function cachedMigration(file: string, known: CachedFile): DeferredMigration {
   return migration;
 }
 
-/** Reads a cached migration's file when it has to run, refusing it if it is no longer what was planned. */
+/**
+ * Reads a cached migration's file when it has to run, refusing it if it is no longer what was planned
+ * or no longer a well-formed migration file; a `.ts` module is imported only once its file passed.
+ */
 function loadCached(file: string, known: CachedFile): Promise<Migration> {
   const { version, description, checksum } = known;
-  if (file.endsWith(".ts")) return importModule({ version, description, file, checksum });
   try {
-    const current = loadFile(file, { version, description, kind: "sql" });
-    if (current.checksum === checksum) return Promise.resolve(current);
+    const current = loadFile(file, { version, description, kind: file.endsWith(".ts") ? "ts" : "sql" });
+    if (current.checksum === checksum) return resolveMigration(current);
     throw new MigrationFileError(
       `${file} changed while it was being migrated (checksum ${current.checksum}, ${checksum} when ` +
         `the run was planned). Nothing of it ran; run again.`,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
+import { basename, isAbsolute, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DatabaseSync } from "node:sqlite";
 import {
@@ -12,6 +12,7 @@ import {
   MigrationSetError,
 } from "../mod.ts";
 import type { Executor } from "../src/executor.ts";
+import { identityOf, writeFileCache } from "../src/file_cache.ts";
 import { parseSqlMigration } from "../src/loader.ts";
 import { resolveMigration } from "../src/migration.ts";
 import { fileBytes, repoPath, runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
@@ -516,6 +517,53 @@ Deno.test("migrate refuses a file with a NUL byte or in Latin-1 and leaves the d
       assert.ok(run.stderr.includes(join(dir, name)), run.stderr);
       assert.deepEqual(fileBytes(db), before, `${name}: the database is byte-for-byte as it was`);
     }
+  });
+});
+
+Deno.test("a cached file that is no longer well-formed is refused when it has to run, and nothing runs", async () => {
+  await withTempDir(async (root) => {
+    const dir = await writeFiles(join(root, "m"), {
+      "001_a.sql": CREATE_A,
+      "002_b.ts": `export default { up(db) { return db.exec("CREATE TABLE b (y)"); } };`,
+    });
+    const cacheFile = join(root, "test.db-strata-cache");
+    const remembered = (await loadMigrations(dir)).map((m) => ({
+      name: basename(m.file!),
+      version: m.version,
+      description: m.description,
+      checksum: m.checksum!,
+      baseline: false,
+    }));
+    const spoil = [
+      ["001_a.sql", bytesOf("-- migrate:up\nCREATE TABLE a (x);", [0], "\n"), /001_a\.sql:2 has a NUL byte/],
+      [
+        "002_b.ts",
+        bytesOf("export default { up(db) { return db.exec(\"SELECT '", [0xe9], "'\"); } };"),
+        /not UTF-8/,
+      ],
+    ] as const;
+    for (const [name, bytes, message] of spoil) {
+      const file = join(dir, name);
+      const good = Deno.readFileSync(file);
+      Deno.writeFileSync(file, bytes);
+      // A cache that vouches for the file as it is now, as one written by an earlier release could.
+      const files = remembered.map((known) => ({
+        ...known,
+        ...identityOf(Deno.statSync(join(dir, known.name))),
+      }));
+      writeFileCache(cacheFile, dir, { directory: null, files });
+      const migrations = await loadMigrations(dir, { cacheFile });
+      assert.ok(migrations.every((m) => "resolve" in m), "every file was taken from the cache");
+      const migrate = (db: DatabaseSync) => new MigrationManager(db).registerMigrations(migrations).migrate();
+      const error = await withDatabase(join(root, "test.db"), (db) => migrate(db).catch((error) => error));
+      assert.ok(error instanceof MigrationFileError, String(error));
+      assert.equal(error.file, file);
+      assert.match(error.message, message);
+      Deno.writeFileSync(file, good);
+    }
+    await withDatabase(join(root, "test.db"), (db) => {
+      assert.deepEqual(db.prepare("SELECT name FROM sqlite_schema").all(), [], "nothing ran");
+    });
   });
 });
 
