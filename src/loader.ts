@@ -470,8 +470,9 @@ interface MarkerLine {
  * The marker lines of a text with `\n` line breaks, in order: lines whose first token is a line
  * comment matching {@link MARKER}. Only lines that contain `migrate:` can be markers, so those are
  * found first. The tokenizer then drops the candidates that stand inside a string, a quoted name or a
- * block comment, reading only from the end of the first candidate (before it there are only
- * comments, which the parser checks) to the last, and only when that text can hold such a token.
+ * block comment. It reads only up to the last candidate, and only from the line of the first
+ * character after the first candidate that can open a token spanning lines: before the first
+ * candidate there are only comments (the parser checks), and before that line no token spans lines.
  */
 function findMarkers(text: string): MarkerLine[] {
   const candidates: (MarkerLine & { comment: number })[] = [];
@@ -486,10 +487,12 @@ function findMarkers(text: string): MarkerLine[] {
     at = end;
   }
   if (candidates.length < 2) return candidates;
-  const from = candidates[0].end;
-  const between = text.slice(from, candidates[candidates.length - 1].end);
-  if (!CAN_HIDE_A_LINE.test(between)) return candidates;
-  const comments = lineCommentOffsets(between);
+  const after = candidates[0].end;
+  const last = candidates[candidates.length - 1].end;
+  const opener = CAN_HIDE_A_LINE.exec(text.slice(after, last));
+  if (opener === null) return candidates;
+  const from = text.lastIndexOf("\n", after + opener.index);
+  const comments = lineCommentOffsets(text.slice(from, last));
   let next = 0;
   return candidates.filter((candidate, index) => {
     if (index === 0) return true;

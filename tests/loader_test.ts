@@ -332,6 +332,12 @@ Deno.test("a -- migrate:down line inside a block comment, a string or a quoted n
       "SELECT 2;",
     ],
     [
+      "a quote in a comment before it, which opens no string",
+      "-- migrate:up\nSELECT 1; -- it's\n-- migrate:down\nSELECT 2;",
+      "SELECT 1; -- it's",
+      "SELECT 2;",
+    ],
+    [
       "something before it on its line",
       "-- migrate:up\nSELECT 'x'; -- migrate:down\nSELECT 1 /* x */ -- migrate:down\n",
       "SELECT 'x'; -- migrate:down\nSELECT 1 /* x */ -- migrate:down\n",
