@@ -513,7 +513,7 @@ Deno.test("migrate refuses a file with a NUL byte or in Latin-1 and leaves the d
         ],
       ] as const
     ) {
-      const dir = await writeFiles(join(root, name), { "001_a.sql": CREATE_A });
+      const dir = await writeFiles(join(root, name.replace(".sql", "")), { "001_a.sql": CREATE_A });
       assert.equal((await runCli(["--db", db, "--dir", dir])).code, 0);
       Deno.writeFileSync(join(dir, name), bytes);
       const before = fileBytes(db);
