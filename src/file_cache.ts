@@ -19,7 +19,7 @@
 const SETTLE_MS = 2_000;
 
 /** The cache format; a file of another format is ignored. */
-const FORMAT = 3;
+const FORMAT = 4;
 
 /**
  * What the loader remembers of one migration file: what its name says, its identity on disk when it

@@ -24,7 +24,14 @@ import {
 import { fromFileUrl, isAbsolute, join, resolve, toFileUrl } from "./paths.ts";
 import { InvalidInputError, MigrationFileError } from "./errors.ts";
 import type { Executor } from "./executor.ts";
-import { builtMigration, type DeferredMigration, type Migration, sqlBody } from "./migration.ts";
+import {
+  builtMigration,
+  type DeferredMigration,
+  type Migration,
+  resolveMigration,
+  sqlBody,
+} from "./migration.ts";
+import { lineCommentOffsets } from "./sql_script.ts";
 
 /** A migration file name: at least three digits, an underscore, words joined by underscores. */
 const MIGRATION_FILE_NAME: RegExp = /^(\d{3,})_([A-Za-z0-9]+(?:_[A-Za-z0-9]+)*)\.(ts|sql)$/;
@@ -187,13 +194,15 @@ function cachedMigration(file: string, known: CachedFile): DeferredMigration {
   return migration;
 }
 
-/** Reads a cached migration's file when it has to run, refusing it if it is no longer what was planned. */
+/**
+ * Reads a cached migration's file when it has to run, refusing it if it is no longer what was planned
+ * or no longer a well-formed migration file; a `.ts` module is imported only once its file passed.
+ */
 function loadCached(file: string, known: CachedFile): Promise<Migration> {
   const { version, description, checksum } = known;
-  if (file.endsWith(".ts")) return importModule({ version, description, file, checksum });
   try {
-    const current = loadFile(file, { version, description, kind: "sql" });
-    if (current.checksum === checksum) return Promise.resolve(current);
+    const current = loadFile(file, { version, description, kind: file.endsWith(".ts") ? "ts" : "sql" });
+    if (current.checksum === checksum) return resolveMigration(current);
     throw new MigrationFileError(
       `${file} changed while it was being migrated (checksum ${current.checksum}, ${checksum} when ` +
         `the run was planned). Nothing of it ran; run again.`,
@@ -277,20 +286,99 @@ function fileError(file: string, cause: unknown): MigrationFileError {
 }
 
 function loadFile(file: string, parsed: MigrationFileName): Migration {
-  let source: string;
-  let checksum: string;
-  try {
-    // Read as text: no buffer per file to collect (2 MiB less at the peak for 10,000 files). Bytes
-    // that are not UTF-8 read as U+FFFD; such a file is checksummed from its bytes, as always.
-    source = Deno.readTextFileSync(file);
-    checksum = checksumOf(source.includes("\uFFFD") ? Deno.readFileSync(file) : source);
-  } catch (cause) {
-    throw fileError(file, cause);
-  }
-  const base: FileFacts = { version: parsed.version, description: parsed.description, file, checksum };
+  const source = readSource(file);
+  const base: FileFacts = {
+    version: parsed.version,
+    description: parsed.description,
+    file,
+    checksum: checksumOf(source),
+  };
   if (parsed.kind === "ts") return deferred(base, () => importModule(base));
   const baseline = source.replace(/^\uFEFF/, "").startsWith(BASELINE_MARKER);
   return builtMigration({ ...base, ...parseSqlMigration(source, file), ...(baseline ? { baseline } : {}) });
+}
+
+/**
+ * A migration file's text, exactly as its bytes say, or a {@link MigrationFileError} naming the byte
+ * at fault. Bytes that are not UTF-8 would read as U+FFFD, so that what runs is not what the file
+ * says (Deno reads a `.ts` module the same way), and SQLite stops reading SQL at a NUL byte, so
+ * the rest of a section would never run; both kinds of file are held to the same rule.
+ *
+ * The file is read as text, which leaves no buffer per file to collect; its bytes are read only
+ * when the text has U+FFFD, to tell a byte that is not UTF-8 from a U+FFFD the file spells out.
+ */
+function readSource(file: string): string {
+  let source: string;
+  let bytes: Uint8Array | undefined;
+  try {
+    source = Deno.readTextFileSync(file);
+    if (source.includes("\uFFFD")) bytes = Deno.readFileSync(file);
+  } catch (cause) {
+    throw fileError(file, cause);
+  }
+  const invalid = bytes ? invalidUtf8Offset(bytes) : -1;
+  if (invalid !== -1) throw notUtf8(file, bytes!, invalid);
+  if (source.includes("\0")) throw nulByte(file);
+  return source;
+}
+
+/**
+ * The offset of the first byte that does not begin a well-formed UTF-8 sequence (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), or -1 when every byte does.
+ */
+function invalidUtf8Offset(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i];
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    // RFC 3629's table: the lead byte gives the length and narrows the range of the second byte.
+    const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    if (lead < 0xc2 || lead > 0xf4 || !(bytes[i + 1] >= low && bytes[i + 1] <= high)) return i;
+    for (let k = 2; k < length; k++) {
+      if (!(bytes[i + k] >= 0x80 && bytes[i + k] <= 0xbf)) return i;
+    }
+    i += length;
+  }
+  return -1;
+}
+
+/** The line (from 1) of a byte offset in a file's bytes. */
+function lineAt(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let at = bytes.indexOf(0x0a); at !== -1 && at < offset; at = bytes.indexOf(0x0a, at + 1)) line++;
+  return line;
+}
+
+function notUtf8(file: string, bytes: Uint8Array, offset: number): MigrationFileError {
+  const shown = [...bytes.subarray(offset, offset + 4)].map((byte) => byte.toString(16).toUpperCase());
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  return new MigrationFileError(
+    `${file}:${lineAt(bytes, offset)} is not UTF-8 at byte offset ${offset} (bytes ${shown.join(" ")})` +
+      `${utf16 ? "; the file looks like UTF-16" : ""}. Migration files are read as UTF-8, and these ` +
+      `bytes would run as U+FFFD instead of what they mean. Save the file as UTF-8 (if it was applied ` +
+      `already, then record its new checksum with \`migrate accept\`).`,
+    file,
+  );
+}
+
+function nulByte(file: string): MigrationFileError {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(file);
+  } catch (cause) {
+    throw fileError(file, cause);
+  }
+  const offset = bytes.indexOf(0);
+  return new MigrationFileError(
+    `${file}:${lineAt(bytes, offset)} has a NUL byte at byte offset ${offset}. Migration files are text ` +
+      `without NUL bytes: SQLite stops reading SQL at one, so what follows would never run. Remove it, ` +
+      `or save the file as UTF-8 if it is in another encoding.`,
+    file,
+  );
 }
 
 /** The sections of a `.sql` migration. */
@@ -304,10 +392,11 @@ const MARKER = /^--\s*migrate:(\S*)(.*)$/;
 
 /**
  * Parses a `.sql` migration: exactly one `-- migrate:up` section, at most one `-- migrate:down`,
- * nothing but comments before the first marker. Only lines that contain `migrate:` can be markers, so
- * the text is searched for those instead of being split into lines: each section is a slice of the
- * text, which costs no copy and leaves no line strings to collect (with 10,000 files, 14 MiB less at
- * the peak).
+ * nothing but comments before the first marker. A marker is a line comment that is the first token
+ * of its line, as SQLite reads the text: inside a string, a quoted name or a block comment it is
+ * part of the SQL around it. Only lines that contain `migrate:` can be markers, so the text is
+ * searched for those instead of being split into lines: each section is a slice of the text, which
+ * costs no copy and leaves no line strings to collect (with 10,000 files, 14 MiB less at the peak).
  *
  * @throws {MigrationFileError} naming the file and line at fault.
  */
@@ -329,16 +418,17 @@ export function parseSqlMigration(source: string, file: string): SqlSections {
   const sections = new Map<string, string>();
   let transaction = true;
   markers.forEach(({ start, end, section, rest }, index) => {
-    const line = lineOf(start);
+    // Counted only for an error: it reads the text up to the marker.
+    const line = () => lineOf(start);
     if (section !== "up" && section !== "down") {
       throw new MigrationFileError(
-        `${file}:${line} has an unknown marker "-- migrate:${section}"; use "-- migrate:up" or "-- migrate:down".`,
+        `${file}:${line()} has an unknown marker "-- migrate:${section}"; use "-- migrate:up" or "-- migrate:down".`,
         file,
       );
     }
     if (sections.has(section)) {
       throw new MigrationFileError(
-        `${file}:${line} has a second "-- migrate:${section}" section; keep one.`,
+        `${file}:${line()} has a second "-- migrate:${section}" section; keep one.`,
         file,
       );
     }
@@ -346,7 +436,7 @@ export function parseSqlMigration(source: string, file: string): SqlSections {
       if (option === "transaction:false") transaction = false;
       else if (option !== "transaction:true") {
         throw new MigrationFileError(
-          `${file}:${line} has an unknown option "${option}" after "-- migrate:${section}"; ` +
+          `${file}:${line()} has an unknown option "${option}" after "-- migrate:${section}"; ` +
             `the only option is transaction:false.`,
           file,
         );
@@ -388,18 +478,47 @@ interface MarkerLine {
   rest: string;
 }
 
-/** The marker lines of a text with `\n` line breaks, in order: comment lines matching {@link MARKER}. */
+/**
+ * The marker lines of a text with `\n` line breaks, in order: lines whose first token is a line
+ * comment matching {@link MARKER}. Only lines that contain `migrate:` can be markers, so those are
+ * found first. The tokenizer then drops the candidates that stand inside a string, a quoted name or a
+ * block comment. It reads only up to the last candidate, and only from the line of the first
+ * character after the first candidate that can open a token spanning lines: before the first
+ * candidate there are only comments (the parser checks), and before that line no token spans lines.
+ */
 function findMarkers(text: string): MarkerLine[] {
-  const markers: MarkerLine[] = [];
+  const candidates: (MarkerLine & { comment: number })[] = [];
   for (let at = text.indexOf("migrate:"); at !== -1; at = text.indexOf("migrate:", at)) {
     const start = text.lastIndexOf("\n", at) + 1;
     const newline = text.indexOf("\n", at);
     const end = newline === -1 ? text.length : newline;
-    const marker = MARKER.exec(text.slice(start, end).trim());
-    if (marker) markers.push({ start, end, section: marker[1], rest: marker[2] });
+    let comment = start;
+    while (isLeadingSpace(text.charCodeAt(comment))) comment++;
+    const marker = MARKER.exec(text.slice(comment, end).trimEnd());
+    if (marker) candidates.push({ start, end, section: marker[1], rest: marker[2], comment });
     at = end;
   }
-  return markers;
+  if (candidates.length < 2) return candidates;
+  const after = candidates[0].end;
+  const last = candidates[candidates.length - 1].end;
+  const opener = CAN_HIDE_A_LINE.exec(text.slice(after, last));
+  if (opener === null) return candidates;
+  const from = text.lastIndexOf("\n", after + opener.index);
+  const comments = lineCommentOffsets(text.slice(from, last));
+  let next = 0;
+  return candidates.filter((candidate, index) => {
+    if (index === 0) return true;
+    while (next < comments.length && from + comments[next] < candidate.comment) next++;
+    return from + comments[next] === candidate.comment;
+  });
+}
+
+/** What can start a token that spans lines: a string, a quoted name or a block comment. */
+const CAN_HIDE_A_LINE = /['"`[]|\/\*/;
+
+/** Space, tab, form feed or carriage return: what SQLite skips before a line's first token. */
+function isLeadingSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0c || code === 0x0d;
 }
 
 /** What a file tells about its migration before its code is loaded. */

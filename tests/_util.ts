@@ -87,6 +87,16 @@ export async function runCli(
   return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
 }
 
+/** Starts `src/cli.ts` in a child process, with the `migrate` task's permissions, that a test can kill. */
+export function spawnCli(args: string[]): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", ...taskFlags("migrate"), repoPath("src/cli.ts"), ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
 /** Waits until a file exists (a child process's signal that it reached a point), for up to 5 s. */
 export async function waitForFile(path: string): Promise<void> {
   for (let i = 0; i < 500; i++) {

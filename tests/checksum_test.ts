@@ -44,12 +44,18 @@ Deno.test("a text and its UTF-8 bytes have the same checksum, whatever the chara
   }
 });
 
-Deno.test("a file that is not UTF-8 is checksummed from its bytes", async () => {
+Deno.test("a file that spells U+FFFD in UTF-8 is checksummed as its bytes", async () => {
   await withTempDir(async (dir) => {
-    const latin1 = new Uint8Array([...new TextEncoder().encode("-- migrate:up\nSELECT '"), 0xe9, 0x27, 0x3b]);
-    Deno.writeFileSync(join(dir, "001_latin1.sql"), latin1);
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode("\uFEFF-- migrate:up\r\nSELECT '"),
+      0xef,
+      0xbf,
+      0xbd,
+      ...new TextEncoder().encode("';\r\n"),
+    ]);
+    Deno.writeFileSync(join(dir, "001_replacement.sql"), bytes);
     const [migration] = await loadMigrations(dir);
-    assert.equal(migration.checksum, checksumOf(latin1));
-    assert.notEqual(migration.checksum, checksumOf(new TextDecoder().decode(latin1)));
+    assert.equal(migration.checksum, checksumOf(bytes));
+    assert.equal(migration.checksum, checksumOf("-- migrate:up\nSELECT '\uFFFD';"));
   });
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { repoPath, runCli, taskFlags, waitForFile, withDatabase, withTempDir, writeFiles } from "./_util.ts";
+import { runCli, spawnCli, waitForFile, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 /** A migration inserting a million rows that writes `marker` when it starts. */
 const millionRows = (marker: string) =>
@@ -16,16 +16,6 @@ const millionRows = (marker: string) =>
   },
 };
 `;
-
-/** Starts the CLI in a child process that the test can kill. */
-function spawnCli(args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...taskFlags("migrate"), repoPath("src/cli.ts"), ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-}
 
 for (const delayMs of [0, 150, 400]) {
   Deno.test(`SIGKILL ${delayMs} ms into a million-row migration leaves the previous version, intact`, async () => {

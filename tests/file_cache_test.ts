@@ -135,15 +135,24 @@ Deno.test("the file cache: unchanged files are not read again, every change is n
       Deno.removeSync(join(dir, "004_bad.sql"));
     });
 
-    await t.step("a cache that is garbage or of another directory is ignored and replaced", async () => {
-      for (const text of ["{not json", JSON.stringify({ format: 3, dir: "/elsewhere", files: [] })]) {
-        Deno.writeTextFileSync(cacheFile, text);
-        const migrations = await loadMigrations(dir, { cacheFile });
-        assert.deepEqual(migrations.map((m) => m.version), [1, 2, 3]);
-        assert.ok(!isDeferred(migrations[1]), "002 was read, not taken from the ignored cache");
-        assert.ok(readFileCache(cacheFile, dir), "the cache was rewritten");
-      }
-    });
+    await t.step(
+      "a cache that is garbage, of an older format or of another directory is ignored",
+      async () => {
+        const older = JSON.parse(Deno.readTextFileSync(cacheFile));
+        const texts = [
+          "{not json",
+          JSON.stringify({ ...older, format: older.format - 1 }),
+          JSON.stringify({ ...older, dir: "/elsewhere" }),
+        ];
+        for (const text of texts) {
+          Deno.writeTextFileSync(cacheFile, text);
+          const migrations = await loadMigrations(dir, { cacheFile });
+          assert.deepEqual(migrations.map((m) => m.version), [1, 2, 3]);
+          assert.ok(!isDeferred(migrations[1]), "002 was read, not taken from the ignored cache");
+          assert.ok(readFileCache(cacheFile, dir), "the cache was rewritten");
+        }
+      },
+    );
 
     await t.step("a cache that cannot be written only means no cache", async () => {
       const unwritable = join(root, "missing-dir", "app.db-strata-cache");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { isAbsolute, join, relative } from "node:path";
+import { basename, isAbsolute, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DatabaseSync } from "node:sqlite";
 import {
@@ -12,9 +12,10 @@ import {
   MigrationSetError,
 } from "../mod.ts";
 import type { Executor } from "../src/executor.ts";
+import { identityOf, writeFileCache } from "../src/file_cache.ts";
 import { parseSqlMigration } from "../src/loader.ts";
 import { resolveMigration } from "../src/migration.ts";
-import { fileBytes, repoPath, withDatabase, withTempDir, writeFiles } from "./_util.ts";
+import { fileBytes, repoPath, runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 const MOD = pathToFileURL(repoPath("mod.ts")).href;
 
@@ -303,6 +304,274 @@ for (
     });
   });
 }
+
+Deno.test("a -- migrate:down line inside a block comment, a string or a quoted name is SQL, not a marker", async () => {
+  const cases: [string, string, string, string | null][] = [
+    [
+      "a block comment",
+      "-- migrate:up\nCREATE TABLE a (x);\n/* for later:\n-- migrate:down\nDROP TABLE a;\n*/\nINSERT INTO a VALUES (1);\n",
+      "CREATE TABLE a (x);\n/* for later:\n-- migrate:down\nDROP TABLE a;\n*/\nINSERT INTO a VALUES (1);\n",
+      null,
+    ],
+    [
+      "a string",
+      "-- migrate:up\nINSERT INTO t VALUES ('one\n-- migrate:down\ntwo');\n-- migrate:down\nDELETE FROM t;\n",
+      "INSERT INTO t VALUES ('one\n-- migrate:down\ntwo');",
+      "DELETE FROM t;\n",
+    ],
+    [
+      "quoted names",
+      '-- migrate:up\nCREATE TABLE "a\n-- migrate:down\n" (`b\n-- migrate:up\n`, [c\n-- migrate:down\n]);\n',
+      'CREATE TABLE "a\n-- migrate:down\n" (`b\n-- migrate:up\n`, [c\n-- migrate:down\n]);\n',
+      null,
+    ],
+    [
+      "a closed block comment and a string before it, indented with a tab",
+      "-- migrate:up\n/* a; */ SELECT 'b';\n\t-- migrate:down\nSELECT 2;",
+      "/* a; */ SELECT 'b';",
+      "SELECT 2;",
+    ],
+    [
+      "a quote in a comment before it, which opens no string",
+      "-- migrate:up\nSELECT 1; -- it's\n-- migrate:down\nSELECT 2;",
+      "SELECT 1; -- it's",
+      "SELECT 2;",
+    ],
+    [
+      "something before it on its line",
+      "-- migrate:up\nSELECT 'x'; -- migrate:down\nSELECT 1 /* x */ -- migrate:down\n",
+      "SELECT 'x'; -- migrate:down\nSELECT 1 /* x */ -- migrate:down\n",
+      null,
+    ],
+  ];
+  for (const [label, text, up, down] of cases) {
+    const ran: string[] = [];
+    const db = { exec: (sql: string) => Promise.resolve(void ran.push(sql)) } as unknown as Executor;
+    const sections = parseSqlMigration(text, "001_x.sql");
+    await sections.up(db);
+    assert.deepEqual(ran, [up], label);
+    if (down === null) assert.equal(sections.down, undefined, label);
+    else {
+      await sections.down!(db);
+      assert.deepEqual(ran, [up, down], label);
+    }
+  }
+});
+
+Deno.test("a .sql migration runs every statement after a commented-out -- migrate:down", async () => {
+  await withTempDir(async (root) => {
+    const dir = await writeFiles(join(root, "m"), {
+      "001_a.sql": "-- migrate:up\nCREATE TABLE a (x);\n/*\n-- migrate:down\nDROP TABLE a;\n*/\n" +
+        "INSERT INTO a VALUES (1);\n-- migrate:down\nDROP TABLE a;\n",
+    });
+    const result = await migrateDir(root, dir);
+    assert.deepEqual((result as { applied: number[] }).applied, [1], String(result));
+    await withDatabase(join(root, "test.db"), (db) => {
+      assert.deepEqual(db.prepare("SELECT x FROM a").all().map((row) => row.x), [1]);
+    });
+  });
+});
+
+Deno.test("a marker after a commented-out one is still checked, naming its own line", async () => {
+  await withTempDir(async (root) => {
+    const dir = await writeFiles(join(root, "m"), {
+      "001_bad.sql":
+        "-- migrate:up\n/*\n-- migrate:up\n*/\nSELECT '\n-- migrate:up\n';\n-- migrate:up\nSELECT 2;\n",
+    });
+    await assertFileError(dir, "001_bad.sql", /001_bad\.sql:8 has a second "-- migrate:up" section/);
+  });
+});
+
+/** The UTF-8 bytes of `text`. */
+function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** Bytes made of text and single bytes, in order. */
+function bytesOf(...parts: (string | number[])[]): Uint8Array {
+  return new Uint8Array(parts.flatMap((part) => typeof part === "string" ? [...utf8(part)] : part));
+}
+
+Deno.test("a migration file with a NUL byte is refused, naming the file, its line and the byte offset", async () => {
+  await withTempDir(async (root) => {
+    const cases = [
+      [
+        "001_nul.sql",
+        "-- migrate:up\nCREATE TABLE a (x);\nINSERT INTO a VALUES ('é');",
+        "DROP TABLE a;\n",
+        3,
+      ],
+      ["001_nul.ts", 'export default { up(db) { return db.exec("SELECT 1', '"); } };\n', 1],
+    ] as const;
+    for (const [name, before, after, line] of cases) {
+      const dir = await writeFiles(join(root, name.replace(".", "_")), {});
+      Deno.writeFileSync(join(dir, name), bytesOf(before, [0], after));
+      const offset = utf8(before).length; // bytes, not characters: "é" is two
+      await assertFileError(
+        dir,
+        name,
+        new RegExp(`${name}:${line} has a NUL byte at byte offset ${offset}\\. `),
+      );
+    }
+  });
+});
+
+Deno.test("a migration file that is not UTF-8 is refused, naming the file, its line and the byte offset", async () => {
+  await withTempDir(async (root) => {
+    const utf16 = new Uint8Array([
+      0xff,
+      0xfe,
+      ...[..."-- migrate:up\n"].flatMap((c) => [c.charCodeAt(0), 0]),
+    ]);
+    const cases = [
+      [
+        "001_latin1.sql",
+        "-- migrate:up\n-- café\nCREATE TABLE caf",
+        [0xe9, 0x20, 0x28, 0x78, 0x29],
+        /:3 .* \(bytes E9 20 28 78\)\. /,
+      ],
+      [
+        "001_latin1.ts",
+        "export default { up(db) { return db.exec(\"SELECT 'caf",
+        [0xe9, 0x27],
+        /:1 .* \(bytes E9 27\)\. /,
+      ],
+      ["001_utf16.sql", "", [...utf16], /:1 .*; the file looks like UTF-16\. /],
+    ] as const;
+    for (const [name, before, bytes, detail] of cases) {
+      const dir = await writeFiles(join(root, name.replace(".", "_")), {});
+      Deno.writeFileSync(join(dir, name), bytesOf(before, [...bytes]));
+      await assertFileError(
+        dir,
+        name,
+        new RegExp(`${name}:\\d is not UTF-8 at byte offset ${utf8(before).length} `),
+      );
+      await assertFileError(dir, name, detail);
+    }
+  });
+});
+
+Deno.test("only well-formed UTF-8 is read: overlong forms, surrogates and truncated sequences are refused", async () => {
+  await withTempDir(async (root) => {
+    const cases: [string, number[], boolean][] = [
+      ["U+FFFD spelled out", [0xef, 0xbf, 0xbd], true],
+      ["a four-byte character", [0xf0, 0x9f, 0x98, 0x80], true],
+      ["U+10FFFF", [0xf4, 0x8f, 0xbf, 0xbf], true],
+      ["a lone continuation byte", [0x80], false],
+      ["an overlong two-byte form", [0xc0, 0xaf], false],
+      ["an overlong three-byte form", [0xe0, 0x80, 0xaf], false],
+      ["a surrogate", [0xed, 0xa0, 0x80], false],
+      ["above U+10FFFF", [0xf4, 0x90, 0x80, 0x80], false],
+      ["a byte that never starts a character", [0xf5, 0x80, 0x80, 0x80], false],
+      ["a sequence cut short by the end of the file", [0xe2, 0x82], false],
+    ];
+    for (const [index, [label, sequence, valid]] of cases.entries()) {
+      const dir = await writeFiles(join(root, String(index)), {});
+      const prefix = "-- migrate:up\nSELECT 'x';\n-- ";
+      Deno.writeFileSync(join(dir, "001_a.sql"), bytesOf(prefix, sequence));
+      if (valid) {
+        const [migration] = await loadMigrations(dir);
+        assert.equal(migration.version, 1, label);
+      } else {
+        await assertFileError(
+          dir,
+          "001_a.sql",
+          new RegExp(`:3 is not UTF-8 at byte offset ${prefix.length} `),
+        );
+      }
+    }
+  });
+});
+
+Deno.test("a .sql migration that spells U+FFFD, after a BOM, runs with it exactly", async () => {
+  await withTempDir(async (root) => {
+    const dir = await writeFiles(join(root, "m"), {
+      "001_a.sql": "\uFEFF-- migrate:up\nCREATE TABLE a (x);\nINSERT INTO a VALUES ('\uFFFD');\n",
+    });
+    const result = await migrateDir(root, dir);
+    assert.deepEqual((result as { applied: number[] }).applied, [1], String(result));
+    await withDatabase(join(root, "test.db"), (db) => {
+      assert.equal(db.prepare("SELECT hex(x) AS x FROM a").get()?.x, "EFBFBD");
+    });
+  });
+});
+
+Deno.test("migrate refuses a file with a NUL byte or in Latin-1 and leaves the database byte-for-byte", async () => {
+  await withTempDir(async (root) => {
+    const db = join(root, "app.db");
+    for (
+      const [name, bytes, message] of [
+        [
+          "002_nul.sql",
+          bytesOf("-- migrate:up\nCREATE TABLE b (x);\n", [0], "CREATE TABLE c (x);\n"),
+          /002_nul\.sql:3 has a NUL byte at byte offset 34\./,
+        ],
+        [
+          "002_latin1.sql",
+          bytesOf("-- migrate:up\nCREATE TABLE b (x);\nINSERT INTO b VALUES ('caf", [0xe9], "');\n"),
+          /002_latin1\.sql:3 is not UTF-8 at byte offset 60 /,
+        ],
+      ] as const
+    ) {
+      const dir = await writeFiles(join(root, name.replace(".sql", "")), { "001_a.sql": CREATE_A });
+      assert.equal((await runCli(["--db", db, "--dir", dir])).code, 0);
+      Deno.writeFileSync(join(dir, name), bytes);
+      const before = fileBytes(db);
+      const run = await runCli(["--db", db, "--dir", dir]);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stderr, message);
+      assert.ok(run.stderr.includes(join(dir, name)), run.stderr);
+      assert.deepEqual(fileBytes(db), before, `${name}: the database is byte-for-byte as it was`);
+    }
+  });
+});
+
+Deno.test("a cached file that is no longer well-formed is refused when it has to run, and nothing runs", async () => {
+  await withTempDir(async (root) => {
+    const dir = await writeFiles(join(root, "m"), {
+      "001_a.sql": CREATE_A,
+      "002_b.ts": `export default { up(db) { return db.exec("CREATE TABLE b (y)"); } };`,
+    });
+    const cacheFile = join(root, "test.db-strata-cache");
+    const remembered = (await loadMigrations(dir)).map((m) => ({
+      name: basename(m.file!),
+      version: m.version,
+      description: m.description,
+      checksum: m.checksum!,
+      baseline: false,
+    }));
+    const spoil = [
+      ["001_a.sql", bytesOf("-- migrate:up\nCREATE TABLE a (x);", [0], "\n"), /001_a\.sql:2 has a NUL byte/],
+      [
+        "002_b.ts",
+        bytesOf("export default { up(db) { return db.exec(\"SELECT '", [0xe9], "'\"); } };"),
+        /not UTF-8/,
+      ],
+    ] as const;
+    for (const [name, bytes, message] of spoil) {
+      const file = join(dir, name);
+      const good = Deno.readFileSync(file);
+      Deno.writeFileSync(file, bytes);
+      // A cache that vouches for the file as it is now, as one written by an earlier release could.
+      const files = remembered.map((known) => ({
+        ...known,
+        ...identityOf(Deno.statSync(join(dir, known.name))),
+      }));
+      writeFileCache(cacheFile, dir, { directory: null, files });
+      const migrations = await loadMigrations(dir, { cacheFile });
+      assert.ok(migrations.every((m) => "resolve" in m), "every file was taken from the cache");
+      const migrate = (db: DatabaseSync) => new MigrationManager(db).registerMigrations(migrations).migrate();
+      const error = await withDatabase(join(root, "test.db"), (db) => migrate(db).catch((error) => error));
+      assert.ok(error instanceof MigrationFileError, String(error));
+      assert.equal(error.file, file);
+      assert.match(error.message, message);
+      Deno.writeFileSync(file, good);
+    }
+    await withDatabase(join(root, "test.db"), (db) => {
+      assert.deepEqual(db.prepare("SELECT name FROM sqlite_schema").all(), [], "nothing ran");
+    });
+  });
+});
 
 Deno.test("a .ts migration's default export object runs, with up and down", async () => {
   await withTempDir(async (root) => {
