@@ -233,9 +233,22 @@ export function splitStatements(sql: string): SqlStatement[] {
 export function lineCommentOffsets(sql: string): number[] {
   const offsets: number[] = [];
   const cursor: TokenCursor = { kind: Kind.Space, end: 0 };
-  for (let i = 0; i < sql.length; i = cursor.end) {
-    readToken(sql, i, cursor);
-    if (cursor.kind === Kind.Space && sql.charCodeAt(i) === 0x2d) offsets.push(i);
+  // Only a few characters can start a token that spans another's text (a comment, a string, a
+  // quoted name, a parameter): the scan jumps from one to the next instead of reading every token.
+  const next = /['"`[\-/@:#$]/g;
+  for (let i = 0; i < sql.length;) {
+    next.lastIndex = i;
+    const found = next.exec(sql);
+    if (!found) break;
+    const at = found.index;
+    // Inside a name or a number, `$` is part of it, not the start of a parameter.
+    if (sql.charCodeAt(at) === 0x24 && at > 0 && isNameChar(sql.charCodeAt(at - 1))) {
+      i = at + 1;
+      continue;
+    }
+    readToken(sql, at, cursor);
+    if (cursor.kind === Kind.Space && sql.charCodeAt(at) === 0x2d) offsets.push(at);
+    i = cursor.end;
   }
   return offsets;
 }

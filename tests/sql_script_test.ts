@@ -236,3 +236,19 @@ Deno.test("lineCommentOffsets() finds line comments outside strings and block co
   const sql = "SELECT '-- no';\n/* -- no\n*/ -- yes\n\"-- no\" -- also";
   assert.deepEqual(lineCommentOffsets(sql), [sql.indexOf("-- yes"), sql.indexOf("-- also")]);
 });
+
+Deno.test("lineCommentOffsets() reads -- inside parameters, names and literals as SQLite does", () => {
+  for (
+    const [sql, expected] of [
+      ["SELECT $a(x--y) -- here", ["-- here"]],
+      ["SELECT a$b(c) -- here", ["-- here"]],
+      ["SELECT 1$a('--') -- here: after a number, the quote starts a string", ["-- here"]],
+      ["SELECT x'--', [--], \"--\", `--` -- here", ["-- here"]],
+      ["SELECT 1 -- one\n/* -- not */ SELECT 2--two", ["-- one", "--two"]],
+      ["SELECT a- -1, a/2 -- here", ["-- here"]],
+      ["SELECT @x, :y::z, #w -- here", ["-- here"]],
+    ] as const
+  ) {
+    assert.deepEqual(lineCommentOffsets(sql), expected.map((text) => sql.indexOf(text)), sql);
+  }
+});
