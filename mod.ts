@@ -29,6 +29,7 @@ export type { MigrationStatus, MigrationStatusEntry, StatusProblem } from "./src
 export type { StepPreview, StepResult } from "./src/step.ts";
 export type { Executor } from "./src/executor.ts";
 export type {
+  GuardedAction,
   Row,
   RunResult,
   SqlConnection,
@@ -36,6 +37,7 @@ export type {
   SqlParam,
   SqlParams,
   SqlValue,
+  StatementGuard,
   WriteTransaction,
 } from "./src/engine.ts";
 export { SqliteError } from "./src/engine.ts";
