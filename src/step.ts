@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Row, SqlConnection, WriteTransaction } from "./engine.ts";
+import { type Row, runUnobserved, type SqlConnection, type WriteTransaction } from "./engine.ts";
 import type { DatabaseSchema } from "./schema.ts";
 import { type Direction, MigrationError } from "./errors.ts";
 import { MigrationExecutor } from "./executor.ts";
@@ -88,7 +88,7 @@ export async function runStep(
   direction: Direction,
 ): Promise<StepResult> {
   const savepoint = `strata_${migration.version}`;
-  await ctx.tx.exec(`SAVEPOINT ${savepoint}`);
+  await runUnobserved(ctx.tx, `SAVEPOINT ${savepoint}`);
   const started = performance.now();
   try {
     const before = ctx.preview ? await observe(ctx.tx) : null;
@@ -112,7 +112,7 @@ export async function runStep(
     } else {
       await ctx.history.remove(ctx.tx, migration.version);
     }
-    await ctx.tx.exec(`RELEASE ${savepoint}`);
+    await runUnobserved(ctx.tx, `RELEASE ${savepoint}`);
     return {
       version: migration.version,
       description: migration.description,
