@@ -1,9 +1,9 @@
 /**
  * Real libSQL servers for the remote tests: a primary, a replica of it, and a primary that requires a
- * JWT, each a `sqld` process on free 127.0.0.1 ports with its data in a temporary directory. A test
- * module starts them once, at its top level ({@link startServers}), or a test starts its own for an
- * empty database; every server still running when the module's tests end, whether they passed or
- * not, is killed by PID and its directory removed.
+ * JWT, each a `sqld` process on free 127.0.0.1 ports with its data in a temporary directory. Each test
+ * starts the servers it needs, for a database of its own, and stops them when it ends; any server still
+ * running when the test module ends, whether its tests passed or not, is killed by PID and its
+ * directory removed.
  *
  * sqld is found at `SQLD_BIN`, else where `.ci/install_sqld` puts it. Without it the remote tests are
  * reported as ignored, with a warning saying how to install it; with `STRATA_REQUIRE_SQLD=1` (as CI
@@ -30,12 +30,6 @@ export interface SqldPair {
   primary: SqldServer;
   /** Its replica. */
   replica: SqldServer;
-}
-
-/** The servers of a test module: a pair, and a primary that accepts only an EdDSA JWT, with that token. */
-export interface SqldServers extends SqldPair {
-  /** The primary that requires a token, and a token it accepts. */
-  auth: { server: SqldServer; token: string };
 }
 
 const SQLD_VERSION = "0.24.1-pre.42";
@@ -185,22 +179,13 @@ async function jwtKeyAndToken(): Promise<{ publicKey: string; token: string }> {
   return { publicKey, token: `${signed}.${base64url(new Uint8Array(signature))}` };
 }
 
-/**
- * Starts a pair and a primary that requires a JWT, or returns null when sqld is not installed
- * (see {@link sqldBinary}).
- *
- * @throws {Error} when sqld is missing and `STRATA_REQUIRE_SQLD=1`, or when a server fails to start.
- */
-export async function startServers(): Promise<SqldServers | null> {
-  const binary = sqldBinary();
-  if (binary === null) return null;
-  const pair = await startPair(binary);
+/** Starts a primary that accepts only an EdDSA JWT signed by a new key; returns it and such a token. */
+export async function startAuthPrimary(binary: string): Promise<{ server: SqldServer; token: string }> {
   const { publicKey, token } = await jwtKeyAndToken();
   const keyFile = await Deno.makeTempFile({ prefix: "strata_jwt_key_" });
   try {
     await Deno.writeTextFile(keyFile, publicKey);
-    const auth = await startSqld(binary, ["--auth-jwt-key-file", keyFile], token);
-    return { ...pair, auth: { server: auth, token } };
+    return { server: await startSqld(binary, ["--auth-jwt-key-file", keyFile], token), token };
   } finally {
     await Deno.remove(keyFile);
   }
