@@ -227,6 +227,7 @@ for (const engine of testEngines(sqld)) {
           const params = [true, false, undefined, null, new Date(Date.UTC(2024, 0, 2)), 1.5, "text"] as const;
           for (const value of params) await db.run("INSERT INTO v (x) VALUES (?)", value);
           await db.run("INSERT INTO v (x) VALUES (?)", new Uint8Array([1, 2, 3]));
+          await db.run("INSERT INTO v (x) VALUES (@k)", { k: 8 });
           await db.run("INSERT INTO v (x, j) VALUES ($x, :j)", { $x: 7, j: '{"a":1}' });
           seen.rows = await db.query("SELECT id, x, typeof(x) AS type, j FROM v ORDER BY rowid");
           seen.update = await db.run("UPDATE v SET x = x WHERE id = ? RETURNING id", 2n ** 53n + 1n);
@@ -256,6 +257,7 @@ for (const engine of testEngines(sqld)) {
         [1.5, "real"],
         ["text", "text"],
         [new Uint8Array([1, 2, 3]), "blob"],
+        [8, "integer"],
         [7, "integer"],
       ]);
       assert.equal(rows[1].id, 2n ** 53n + 1n, "an INTEGER beyond 2^53 reads as an exact bigint");
