@@ -12,7 +12,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type Client, createClient } from "@libsql/client";
+import { type Client, createClient } from "npm:@libsql/client@^0.18.0/web";
 
 /** One running server. */
 export interface SqldServer {
