@@ -3,7 +3,9 @@
  * `npm:libsql`, `@db/sqlite` — the real package when `DB_SQLITE_MODULE` names its `mod.ts` (with
  * `DENO_SQLITE_PATH` naming a SQLite library), else a stand-in with its shape and quirks
  * (`_db_sqlite_double.ts`) — and `@libsql/client` over `http://` and `ws://` to a real libSQL server
- * (`_sqld.ts`), a primary and a replica of it.
+ * (`_sqld.ts`), a primary and a replica of it; and, when `STRATA_TEST_LIBSQL_URL` names one (a
+ * Turso database, say, with its token in `LIBSQL_AUTH_TOKEN`), a server of yours, which every test
+ * empties first.
  *
  * Each test gets a fresh database — a new file, or new servers — and a judge that reads it without
  * the engine under test: node:sqlite on the file, or a client of the primary.
@@ -13,11 +15,19 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createClient } from "@libsql/client";
+import { type Client, createClient } from "@libsql/client";
 import Database from "libsql";
 import type { DatabaseInput } from "../mod.ts";
 import { StandInDatabase } from "./_db_sqlite_double.ts";
-import { settledRead, snapshotOf, startPair, startPrimary, stopServer, withClient } from "./_sqld.ts";
+import {
+  resetDatabase,
+  settledRead,
+  snapshotOf,
+  startPair,
+  startPrimary,
+  stopServer,
+  withClient,
+} from "./_sqld.ts";
 import { fileBytes, withDatabase } from "./_util.ts";
 
 /** An open connection through the engine under test, and how to close it. */
@@ -121,8 +131,8 @@ function dbSqlite(): TestEngine {
 }
 
 /** A connection to a libSQL server, as an app makes one. */
-function openRemote(url: string): Promise<TestConnection> {
-  const client = createClient({ url, intMode: "bigint" });
+function openRemote(url: string, authToken?: string): Promise<TestConnection> {
+  const client = createClient({ url, authToken, intMode: "bigint" });
   return Promise.resolve({ db: client, close: () => client.close() });
 }
 
@@ -164,9 +174,39 @@ function remoteEngines(binary: string | null): TestEngine[] {
   ];
 }
 
-/** Every engine the suite runs against: the embedded ones, and the remote ones over `binary` (sqld). */
+/**
+ * The server `STRATA_TEST_LIBSQL_URL` names, if any: each test empties its database, then runs
+ * there, judged through the same URL. Reads are treated as a replica's, which may lag.
+ */
+function yourServer(): TestEngine[] {
+  const url = Deno.env.get("STRATA_TEST_LIBSQL_URL");
+  if (!url) return [];
+  const authToken = Deno.env.get("LIBSQL_AUTH_TOKEN");
+  return [{
+    name: "libSQL STRATA_TEST_LIBSQL_URL",
+    open: (target) => openRemote(target, authToken),
+    errorCodes: "primary",
+    create: async () => {
+      await resetDatabase(url, authToken);
+      const judge = <T>(fn: (client: Client) => Promise<T>) => withClient(url, fn, authToken);
+      return {
+        target: url,
+        seed: (sql) => judge((client) => client.executeMultiple(sql)),
+        read: (sql) => judge(async (client) => (await client.execute(sql)).rows.map((row) => ({ ...row }))),
+        snapshot: () => snapshotOf(url, authToken),
+        settled: settledRead,
+        close: () => {},
+      };
+    },
+  }];
+}
+
+/**
+ * Every engine the suite runs against: the embedded ones, the remote ones over `binary` (sqld), and
+ * the server `STRATA_TEST_LIBSQL_URL` names.
+ */
 export function testEngines(binary: string | null = null): TestEngine[] {
-  return [nodeSqlite, libsqlFile, npmLibsql, dbSqlite(), ...remoteEngines(binary)];
+  return [nodeSqlite, libsqlFile, npmLibsql, dbSqlite(), ...remoteEngines(binary), ...yourServer()];
 }
 
 /** Opens `target` through the engine of that name, as another process of a test does. */
