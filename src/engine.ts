@@ -45,7 +45,7 @@ export interface WriteTransaction extends SqlConnection {
   /** Whether the transaction is still open (SQL run inside it may have ended it). */
   isOpen(): Promise<boolean>;
   /**
-   * Queues a statement whose result nobody reads, to run before the next call's statements, in the
+   * Queues one statement whose result nobody reads, to run before the next call's statements, in the
    * same round trip on a remote server. If it fails, that call rejects saying so and the transaction
    * is rolled back. Engines without round trips to save leave it out; see {@link runUnobserved}.
    */
@@ -53,7 +53,7 @@ export interface WriteTransaction extends SqlConnection {
 }
 
 /**
- * Runs a statement whose result is not needed: queued with {@link WriteTransaction.defer} where the
+ * Runs one statement whose result is not needed: queued with {@link WriteTransaction.defer} where the
  * connection has it, else run (`exec()` without parameters) and awaited.
  */
 export async function runUnobserved(db: SqlConnection, sql: string, params: SqlParams = []): Promise<void> {
