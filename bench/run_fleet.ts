@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { createClient } from "npm:@libsql/client@^0.18.0/web";
+import { createClient } from "@libsql/client/web";
 import { type LibsqlClient, type LibsqlTransaction, type Migration, MigrationManager } from "../mod.ts";
 import { startPrimary, stopServer } from "../tests/_sqld.ts";
 import type { FleetResult } from "./types.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createClient } from "npm:@libsql/client@^0.18.0/web";
+import { createClient } from "@libsql/client/web";
 import { loadMigrations, MigrationManager } from "../mod.ts";
 import { type SqldServer, startPrimary, stopServer } from "../tests/_sqld.ts";
 import { applyRemote } from "./bounds/apply_sql_remote.ts";

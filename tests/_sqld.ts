@@ -12,7 +12,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type Client, createClient } from "npm:@libsql/client@^0.18.0/web";
+import { type Client, createClient } from "@libsql/client/web";
 
 /** One running server. */
 export interface SqldServer {

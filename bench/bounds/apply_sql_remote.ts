@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type Client, createClient } from "npm:@libsql/client@^0.18.0/web";
+import { type Client, createClient } from "@libsql/client/web";
 import { upSections } from "./up_sections.ts";
 
 /** Runs `ups` in one write transaction of `client`, one script each. */
