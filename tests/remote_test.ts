@@ -17,7 +17,15 @@ import {
 } from "../mod.ts";
 import { LibsqlClientEngine } from "../src/engines/libsql_client.ts";
 import { sqldBinary, type SqldPair, startAuthPrimary, startPair, stopServer, withClient } from "./_sqld.ts";
-import { repoPath, runCli, taskFlags, waitForFile, withTempDir, writeFiles } from "./_util.ts";
+import {
+  recordingMigrations,
+  repoPath,
+  runCli,
+  taskFlags,
+  waitForFile,
+  withTempDir,
+  writeFiles,
+} from "./_util.ts";
 
 const sqld = sqldBinary();
 
@@ -55,19 +63,6 @@ async function versionsIn(pair: SqldPair, table: string): Promise<number[]> {
 /** Runs the CLI as the `migrate:remote` task does. */
 function migrateRemote(args: string[], env: Record<string, string> = {}) {
   return runCli(args, { task: "migrate:remote", env });
-}
-
-/** Migrations that each record their run in `runs`, so a second run of any of them shows. */
-function recordingMigrations(count: number): Record<string, string> {
-  const files: Record<string, string> = {
-    "001_runs.sql":
-      "-- migrate:up\nCREATE TABLE runs (version INTEGER NOT NULL);\nINSERT INTO runs VALUES (1);\n",
-  };
-  for (let v = 2; v <= count; v++) {
-    files[`${String(v).padStart(3, "0")}_step_${v}.sql`] =
-      `-- migrate:up\nCREATE TABLE t${v} (id INTEGER PRIMARY KEY, x TEXT);\nINSERT INTO runs VALUES (${v});\n`;
-  }
-  return files;
 }
 
 remoteTest(
@@ -407,19 +402,25 @@ remoteTest(
 );
 
 remoteTest(
-  "on a server PRAGMA busy_timeout reads the server's value, and setting it stays in the adapter",
+  "on a server PRAGMA busy_timeout reads the server's value, and setting it sets how long beginWrite() waits",
   async () => {
     await withPair(async (pair) => {
+      const holder = createClient({ url: pair.primary.http });
       const client = createClient({ url: pair.primary.http });
       try {
         const engine = new LibsqlClientEngine(client);
         const [row] = await engine.query("PRAGMA busy_timeout", []);
-        const server = Number(Object.values(row)[0]);
-        // sqld refuses the statement; the adapter keeps the value for beginWrite().
-        await engine.exec("PRAGMA busy_timeout = 1234");
-        assert.deepEqual(await engine.query("PRAGMA busy_timeout", []), [row]);
-        assert.notEqual(server, 1234);
+        // sqld refuses the statement: the adapter keeps the value for beginWrite() instead.
+        await engine.exec("PRAGMA busy_timeout = 250");
+        assert.deepEqual(await engine.query("PRAGMA busy_timeout", []), [row], "still the server's own");
+        const held = await new LibsqlClientEngine(holder, { busyTimeoutMs: 1000 }).beginWrite();
+        try {
+          await assert.rejects(engine.beginWrite(), /did not grant the write lock within 250 ms/);
+        } finally {
+          await held.rollback();
+        }
       } finally {
+        holder.close();
         client.close();
       }
     });
