@@ -443,7 +443,8 @@ remoteTest(
             waiting = new LibsqlClientEngine(otherClient, { busyTimeoutMs: 20_000 }).beginWrite().then((tx) =>
               tx.rollback()
             );
-            await new Promise((resolve) => setTimeout(resolve, 5_500));
+            // sqld hands the lock to a waiter once its holder has kept it 5 s.
+            await new Promise((resolve) => setTimeout(resolve, 6_500));
             await db.exec("INSERT INTO slow VALUES (1)");
           },
         };
