@@ -11,13 +11,17 @@ import { TableSql } from "./statements.ts";
 /** The trial of a seed: the same seed always gives the same plan. */
 export function generateTrial(seed: number): TrialPlan {
   const rng = new Rng(seed);
-  const count = rng.pick([1, 2, 2, 3, 3, 4, 5]);
-  const kept: number[] = [];
-  const migrations = Array.from({ length: count }, (_, i) => generateMigration(rng, i + 1, kept));
-  const wal = rng.chance(0.5);
   const kill = rng.chance(0.35)
     ? { signal: rng.chance(0.6) ? "SIGKILL" as const : "SIGTERM" as const, afterMs: rng.int(10, 300) }
     : undefined;
+  const count = rng.pick([1, 2, 2, 3, 3, 4, 5]);
+  const kept: number[] = [];
+  // Slow statements only give a kill time to land; without one they would only cost time.
+  const migrations = Array.from(
+    { length: count },
+    (_, i) => generateMigration(rng, i + 1, kept, kill !== undefined),
+  );
+  const wal = rng.chance(0.5);
   const to = count > 1 && rng.chance(0.15) ? rng.int(1, count - 1) : undefined;
   return { seed, wal, migrations, firstRun: { to, kill } };
 }
@@ -31,8 +35,11 @@ function faultsFor(format: "sql" | "ts", transactional: boolean, hasParent: bool
   return format === "ts" ? ["throw", "reject", ...faults] : faults;
 }
 
-/** One migration; `kept` lists the versions before it that keep their executor in `globalThis`. */
-function generateMigration(rng: Rng, k: number, kept: number[]): MigrationPlan {
+/**
+ * One migration; `kept` lists the versions before it that keep their executor in `globalThis`, and
+ * `slow` allows statements that take a while.
+ */
+function generateMigration(rng: Rng, k: number, kept: number[], slow: boolean): MigrationPlan {
   const format = rng.chance(0.4) ? "sql" : "ts";
   const transactional = rng.chance(0.75);
   // Outside a transaction a failed migration's table stays until its next run; a key to an earlier
@@ -43,7 +50,7 @@ function generateMigration(rng: Rng, k: number, kept: number[]): MigrationPlan {
     ? rng.pick(faultsFor(format, transactional, parent !== null))
     : null;
   const asyncUp = format === "ts" && fault !== "throw" && !(fault === "reject" && rng.chance(0.5));
-  const ops = new OpDrawer(rng, k, { format, transactional, asyncUp }, kept);
+  const ops = new OpDrawer(rng, k, { format, transactional, asyncUp, slow }, kept);
   const sql = ops.sql;
   const setup = [...(k === 1 ? [sql.createLog()] : []), sql.createTable(parent), sql.seed(parent)];
   const body = Array.from({ length: rng.int(1, 5) }, () => ops.bodyOp()).filter((op) => op !== null);
@@ -93,6 +100,7 @@ interface Kind {
   format: "sql" | "ts";
   transactional: boolean;
   asyncUp: boolean;
+  slow: boolean;
 }
 
 /** Draws the operations of one migration, keeping row ids and `log` numbers unique within it. */
@@ -151,7 +159,7 @@ class OpDrawer {
 
   /** One operation of the body that does not fail the migration, or null when the draw fits none. */
   bodyOp(): Op | null {
-    const { format, transactional, asyncUp } = this.#kind;
+    const { format, transactional, asyncUp, slow } = this.#kind;
     const ts = format === "ts";
     const choice = this.#rng.pick([
       "rows",
@@ -180,12 +188,13 @@ class OpDrawer {
       case "update":
         return transactional ? this.statement(this.sql.update(this.#rng.int(1, 9)), this.okStyle()) : null;
       case "many": {
-        const count = this.#rng.int(200, 5_000);
+        const count = this.#rng.int(100, slow ? 5_000 : 1_000);
         const first = this.#take(count);
         this.#ranges.push([first, first + count - 1]);
         return this.statement(this.sql.manyRows(first, count), this.okStyle());
       }
       case "slow": {
+        if (!slow) return null;
         const { sql, replay } = this.sql.slowLogRow(this.#nextLog++, this.#rng.int(20_000, 80_000));
         return this.statement(sql, this.okStyle(), "changes", replay);
       }

@@ -45,4 +45,7 @@ console.log(
 for (const [cause, group] of [...causes].sort((a, b) => b[1].length - a[1].length)) {
   console.log(`  ${group.length} × ${cause}\n      seeds ${group.map((r) => r.seed).join(", ")}`);
 }
+if (failing.length > 0 && !files) {
+  console.log(`Run one again with its migration files: deno task fuzz --trials 1 --seed ${failing[0].seed}`);
+}
 Deno.exit(failing.length > 0 ? 1 : 0);

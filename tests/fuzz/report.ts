@@ -64,6 +64,9 @@ export function describeTrial(result: TrialResult, options: { files: boolean }):
       ).join("; ")
     }`,
   );
+  for (const [index, p] of result.processes.entries()) {
+    if (p.stderr) lines.push(`  stderr of process ${index + 1}: ${p.stderr.split("\n")[0].slice(0, 300)}`);
+  }
   lines.push(...result.violations.map((line) => `  ${line}`));
   if (options.files) {
     for (const [name, text] of Object.entries(result.files)) {
