@@ -78,8 +78,9 @@ function isExit(op: Op): boolean {
 /**
  * A timer's call must come after the migration's step has ended, not only after `up()` returned:
  * timers go last (nothing awaited after them lets them fire inside `up()`), just before a final
- * throw; and a slow statement in such a migration is awaited (left out of a plain `up`), so nothing
- * that outlasts the timer's delay is still queued when `up()` returns.
+ * throw; a slow statement in such a migration is awaited (left out of a plain `up`), so nothing
+ * still queued when `up()` returns takes more than a few milliseconds; and their delays (30 ms or
+ * more) leave the step that much time to end, even on a busy machine.
  */
 function timersLast(body: Op[], asyncUp: boolean): Op[] {
   const timers = body.filter((op) => op.kind === "timer");
@@ -220,10 +221,10 @@ class OpDrawer {
           awaited: asyncUp && this.#rng.chance(0.5),
         };
       case "sleep":
-        return ts && asyncUp ? { kind: "sleep", ms: this.#rng.int(5, 20) } : null;
+        return ts && asyncUp ? { kind: "sleep", ms: this.#rng.int(5, 40) } : null;
       case "timer":
         return ts
-          ? { kind: "timer", sql: this.#lateSql(), ms: this.#rng.int(10, 40), caught: this.#rng.chance(0.5) }
+          ? { kind: "timer", sql: this.#lateSql(), ms: this.#rng.int(30, 60), caught: this.#rng.chance(0.5) }
           : null;
       case "store":
         if (!ts || this.#kept.includes(this.#k)) return null;

@@ -20,6 +20,15 @@ function flag(name: string, fallback: number): number {
   return value;
 }
 
+const unknown = Deno.args.filter((arg, i) =>
+  arg.startsWith("--")
+    ? !["--trials", "--seed", "--files"].includes(arg)
+    : !["--trials", "--seed"].includes(Deno.args[i - 1])
+);
+if (unknown.length > 0) {
+  console.error(`Unknown argument ${unknown[0]}. Usage: deno task fuzz [--trials N] [--seed S] [--files]`);
+  Deno.exit(2);
+}
 const trials = flag("trials", 100);
 const seed = flag("seed", 1);
 const files = Deno.args.includes("--files") || trials === 1;
@@ -34,13 +43,13 @@ const results = await runTrials(seedRange(seed, trials), (result) => {
 const seconds = (performance.now() - started) / 1000;
 const failing = results.filter((r) => r.violations.length > 0);
 const causes = Map.groupBy(failing, causeOf);
+const processes = results.reduce((n, r) => n + r.processes.length, 0);
+const rate = (trials / seconds).toFixed(1);
 console.log(
-  `\n${trials} trials from seed ${seed} in ${seconds.toFixed(1)} s (${
-    (trials / seconds).toFixed(1)
-  } trials/s, ` +
-    `${
-      results.reduce((n, r) => n + r.processes.length, 0)
-    } processes): ${failing.length} broke the invariant.`,
+  `\n${trials} trials from seed ${seed} in ${
+    seconds.toFixed(1)
+  } s (${rate} trials/s, ${processes} processes): ` +
+    `${failing.length} broke the invariant.`,
 );
 for (const [cause, group] of [...causes].sort((a, b) => b[1].length - a[1].length)) {
   console.log(`  ${group.length} × ${cause}\n      seeds ${group.map((r) => r.seed).join(", ")}`);

@@ -8,7 +8,7 @@ import type { Op } from "./plan.ts";
 import { expectationOf } from "./semantics.ts";
 import type { TrialResult } from "./trial.ts";
 
-/** One operation in a few words: `run(forgotten)`, `chain`, `timer 20ms`. */
+/** One operation in a few words: `insert into forgotten`, `.then chain`, `timer 40ms`. */
 function describeOp(op: Op): string {
   switch (op.kind) {
     case "statement": {
