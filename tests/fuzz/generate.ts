@@ -12,7 +12,7 @@ import { TableSql } from "./statements.ts";
 export function generateTrial(seed: number): TrialPlan {
   const rng = new Rng(seed);
   const kill = rng.chance(0.35)
-    ? { signal: rng.chance(0.6) ? "SIGKILL" as const : "SIGTERM" as const, afterMs: rng.int(10, 300) }
+    ? { signal: rng.chance(0.6) ? "SIGKILL" as const : "SIGTERM" as const, afterMs: rng.int(20, 160) }
     : undefined;
   const count = rng.pick([1, 2, 2, 3, 3, 4, 5]);
   const kept: number[] = [];
