@@ -7,33 +7,8 @@
  * of quietly turning these into tests of something else. After such a change, run
  * `deno task fuzz --trials 1000` and pick the seeds again.
  */
-import assert from "node:assert/strict";
+import { assertTrialsHold } from "./assert_trials.ts";
 import { FIXES_PENDING } from "./fixes_pending.ts";
-import { generateTrial } from "./generate.ts";
-import { describeTrial } from "./report.ts";
-import { runTrials } from "./run_trials.ts";
-
-/** The first 12 hex digits of the SHA-256 of the plans the seeds draw. */
-async function fingerprint(seeds: readonly number[]): Promise<string> {
-  const text = JSON.stringify(seeds.map(generateTrial));
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("").slice(0, 12);
-}
-
-/** Runs the trials of `seeds` after checking they still draw the trials the test was written for. */
-async function assertTrialsHold(seeds: readonly number[], expectedFingerprint: string): Promise<void> {
-  assert.equal(
-    await fingerprint(seeds),
-    expectedFingerprint,
-    `seeds ${seeds.join(", ")} no longer draw the trials this test names: the generator changed`,
-  );
-  const failing = (await runTrials(seeds)).filter((result) => result.violations.length > 0);
-  assert.deepEqual(
-    failing.map((result) => result.seed),
-    [],
-    failing.slice(0, 3).map((result) => describeTrial(result, { files: true }).join("\n")).join("\n\n"),
-  );
-}
 
 /** [seed, fingerprint, the behaviour it checks]. */
 const NAMED: [number, string, string][] = [
