@@ -49,7 +49,10 @@ const PLAN: TrialPlan = {
       true,
       statements([one.createLog(), one.createTable(null), one.seed(null), one.insertRows(10, 3)]),
     ),
-    migration(2, false, statements([two.createTable(2), two.seed(2), two.logRow(1), two.logRow(2)])),
+    migration(2, false, [
+      ...statements([two.createTable(2), two.seed(2), two.logRow(1), two.logRow(2)]),
+      { kind: "timer", sql: two.logRow(900_000_000), ms: 40, caught: true },
+    ]),
     migration(3, true, [...statements([three.createTable(null)]), { kind: "throw" }]),
   ],
   firstRun: {},
@@ -129,6 +132,15 @@ Deno.test("the judge accepts any prefix of a failed migration outside a transact
   }
   const gap = await judged({ 1: 4, 2: 2 }, { 1: "applied", 2: "started" }, (db) => db.exec(two.logRow(2)));
   assert.match(gap[0], /any prefix of 2's 4 effects \(recorded started\)/);
+});
+
+Deno.test("the judge takes a timer's row as the migration's, or not, only for a migration that applied", async () => {
+  const early = (db: DatabaseSync) => db.exec(two.logRow(900_000_000));
+  assert.deepEqual(await judged({ 1: 4, 2: 4 }, { 1: "applied", 2: "applied" }, early), []);
+  assert.deepEqual(await judged({ 1: 4, 2: 2 }, { 1: "applied", 2: "failed" }, early), []);
+  const leaked = await judged({ 1: 4 }, { 1: "applied" }, early);
+  assert.match(leaked[0], /differs from migrations 1 to 1 replayed/);
+  assert.ok(leaked.includes("  + log [2,900000000]"), leaked.join("\n"));
 });
 
 Deno.test("the judge reports a migration in a transaction recorded as started", async () => {

@@ -6,7 +6,9 @@
  * - a statement that ends the transaction fails the migration, handled or not;
  * - a migration that leaves a foreign-key violation fails;
  * - a late call (a timer after `up()` returned, an executor kept for later) never has any effect,
- *   but may make its run roll back, so whether that run commits is not the model's to say;
+ *   but may make its run roll back, so whether that run commits is not the model's to say; a timer
+ *   can also fire before its migration has ended, on a loaded machine, and its call then belongs to
+ *   the migration, so the row it writes may or may not be there ({@link timerRows});
  * - a failed migration outside a transaction may leave any prefix of its effects.
  *
  * @module
@@ -95,4 +97,16 @@ export function expectationOf(migration: MigrationPlan): Expectation {
   }
   if (orphan && !failed) fail("it leaves a foreign-key violation");
   return { fate: failed ? "fails" : uncertain ? "uncertain" : "applies", effects, reasons };
+}
+
+/**
+ * The dump lines (`log [tag,n]`) a migration's timers write if they fire before it has ended: the
+ * judge accepts each one present or absent in a migration that applied (or left a prefix).
+ */
+export function timerRows(migration: MigrationPlan): string[] {
+  return migration.ops.flatMap((op) => {
+    if (op.kind !== "timer") return [];
+    const values = /VALUES \((\d+), (\d+)\)/.exec(op.sql);
+    return values ? [`log [${values[1]},${values[2]}]`] : [];
+  });
 }
