@@ -8,8 +8,8 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { pathToFileURL } from "node:url";
-import { createClient } from "npm:@libsql/client@^0.18.0";
-import Database from "npm:libsql@^0.5.29";
+import { createClient } from "@libsql/client";
+import Database from "libsql";
 import type { DatabaseInput } from "../mod.ts";
 import { StandInDatabase } from "./_db_sqlite_double.ts";
 

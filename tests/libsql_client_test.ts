@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createClient } from "npm:@libsql/client@^0.18.0";
-import Database from "npm:libsql@^0.5.29";
+import { createClient } from "@libsql/client";
+import Database from "libsql";
 import { type LibsqlClient, MigrationManager, SqliteError } from "../mod.ts";
 import { LibsqlClientEngine } from "../src/engines/libsql_client.ts";
 import { withTempDir } from "./_util.ts";
