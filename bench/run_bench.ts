@@ -13,7 +13,7 @@ import { runW2Cli, runW2InProcess } from "./run_w2.ts";
 import { runW3 } from "./run_w3.ts";
 import { runW4 } from "./run_w4.ts";
 import { sourceRevision } from "./revision.ts";
-import { taskFlags } from "./task_flags.ts";
+import { taskFlags, widenedTo } from "./task_flags.ts";
 import { evaluateTargets } from "./targets.ts";
 import type { BenchReport } from "./types.ts";
 
@@ -30,7 +30,8 @@ export async function runBench(plan: BenchPlan, progress: (line: string) => void
   try {
     const memory = await detectMemoryMethod(scratch);
     const machine = describeMachine(memory);
-    const ctx: BenchContext = { scratch, flags: taskFlags("migrate"), memory, progress };
+    const flags = taskFlags("migrate");
+    const ctx: BenchContext = { scratch, flags: widenedTo(flags, scratch), memory, progress };
     const results = [
       ...await runW1(ctx, plan.w1),
       ...await runW2Cli(ctx, plan.w2Cli),
@@ -45,7 +46,7 @@ export async function runBench(plan: BenchPlan, progress: (line: string) => void
       startedAt,
       durationS: (performance.now() - started) / 1000,
       machine,
-      taskFlags: ctx.flags,
+      taskFlags: flags,
       notes: notes(plan),
       results,
       targets: evaluateTargets(results),

@@ -10,7 +10,8 @@ import { parseArgs } from "./args.ts";
 import { type CommandContext, type CommandSpec, type FlagName, FLAGS } from "./cli_flags.ts";
 import { COMMANDS } from "./commands.ts";
 import { EXIT, EXIT_MEANINGS, exitCodeOf, UsageError } from "./exit_codes.ts";
-import { MigrationError, StrataError } from "./errors.ts";
+import { isPermissionRefusal, readEnv } from "./cli_permissions.ts";
+import { StrataError } from "./errors.ts";
 import { paint, type Terminal } from "./report.ts";
 
 export { EXIT } from "./exit_codes.ts";
@@ -27,12 +28,12 @@ export interface CliIo extends Terminal {
  * Runs the CLI with `argv` (without the program name) and returns the exit code.
  *
  * @param io Where output goes. @default the console, coloured on a terminal unless NO_COLOR is set
- * @param env Reads an environment variable. @default Deno.env.get
+ * @param env Reads an environment variable. @default Deno.env.get, refusing a variable the run may not read
  */
 export async function main(
   argv: readonly string[],
   io: CliIo = consoleIo(),
-  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+  env: (name: string) => string | undefined = (name) => readEnv(name, "--db"),
 ): Promise<number> {
   let verbose = argv.includes("--verbose");
   try {
@@ -173,21 +174,38 @@ function wrap(text: string, width: number): string {
   return [...lines, line].join("\n");
 }
 
+/**
+ * The error paragraph: the message, then with `--verbose` each cause whose message was not shown yet
+ * (an engine's error and the toolkit's wrapper of it often say the same) and the stack of a bug.
+ */
 function errorReport(error: unknown, verbose: boolean, io: CliIo): string {
   const message = error instanceof Error ? error.message : String(error);
   const lines = [`${paint(io, "red", "error:")} ${message}`];
-  if (!(error instanceof StrataError) && !verbose) {
+  if (isPermissionRefusal(error)) {
+    lines.push(
+      "(Deno refused this run a permission its flags do not give: add the --allow-* flag it names to the " +
+        "deno run flags, in deno.json's task or your own command)",
+    );
+  } else if (!(error instanceof StrataError) && !verbose) {
     lines.push("(an unexpected error; run again with --verbose for details)");
   }
   if (verbose) {
-    let cause: unknown = error instanceof Error ? error.cause : undefined;
-    while (cause) {
-      lines.push(`caused by: ${cause instanceof Error ? cause.message : String(cause)}`);
+    const shown = new Set([message]);
+    for (let cause = error instanceof Error ? error.cause : undefined; cause;) {
+      const text = cause instanceof Error ? cause.message : String(cause);
+      if (!shown.has(text)) lines.push(`caused by: ${text}`);
+      shown.add(text);
       cause = cause instanceof Error ? cause.cause : undefined;
     }
-    if (error instanceof Error && error.stack && !(error instanceof MigrationError)) lines.push(error.stack);
+    if (error instanceof Error && error.stack && !(error instanceof StrataError)) lines.push(framesOf(error));
   }
   return lines.join("\n");
+}
+
+/** An error's stack without its first line, which repeats the message shown above it. */
+function framesOf(error: Error): string {
+  const head = `${error.name}: ${error.message}`;
+  return error.stack!.startsWith(head) ? error.stack!.slice(head.length).replace(/^\n/, "") : error.stack!;
 }
 
 function consoleIo(): CliIo {

@@ -9,15 +9,18 @@ import {
   type CommandContext,
   type CommandSpec,
   type FlagName,
+  migrationsDirectory,
   parseWholeNumber,
   print,
   wholeNumber,
   withTarget,
 } from "./cli_flags.ts";
+import { requireAccess } from "./cli_permissions.ts";
 import { InvalidInputError } from "./errors.ts";
 import { EXIT, exitCodeForReason, UsageError } from "./exit_codes.ts";
 import type { MigrationStatus } from "./planner.ts";
 import type { MigrateResult, RollbackResult } from "./manager.ts";
+import { dirname, resolve } from "./paths.ts";
 import { formatVersion, runReport, statusReport } from "./report.ts";
 
 const DATABASE_FLAGS: FlagName[] = ["db", "dir", "table", "busy-timeout", "json", "quiet", "verbose", "help"];
@@ -141,9 +144,20 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
   const dryRun = c.flags["dry-run"] === true;
   const backupDir = c.flags["backup-dir"] as string | undefined;
   const backup = c.flags.backup === true || backupDir !== undefined ? { dir: backupDir } : false;
+  const dump = c.flags.dump as string | undefined;
+  if (dump !== undefined) {
+    requireAccess(resolve(dump), ["write"], { flag: "--dump", what: "the schema file" });
+  }
   await withTarget(c, { create: command === "migrate" && !dryRun, cache: "update" }, async (target) => {
     if (command === "rollback" && !target.exists) {
       throw new InvalidInputError(`There is no database at ${target.path} to roll back.`, "--db");
+    }
+    if (backup && !dryRun) {
+      const dir = resolve(backupDir ?? dirname(target.path));
+      requireAccess(dir, ["write"], {
+        flag: backupDir ? "--backup-dir" : "--backup",
+        what: "the backup directory",
+      });
     }
     const started = performance.now();
     const result = await untilSignalled<MigrateResult | RollbackResult>((signal) =>
@@ -152,7 +166,6 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
         : target.manager.rollback({ steps, targetVersion, dryRun, backup, signal })
     );
     const elapsedMs = performance.now() - started;
-    const dump = c.flags.dump as string | undefined;
     if (dump !== undefined && !dryRun) {
       await (await import("./schema_commands.ts")).writeSchemaFile(target, dump);
     }
@@ -282,11 +295,14 @@ async function runNew(c: CommandContext): Promise<void> {
   if (description === undefined) {
     throw new UsageError('Give a description: new "add index on users email".', "description");
   }
-  const { createMigration } = await import("./generator.ts");
-  const created = await createMigration(description, {
-    dir: c.flags.dir as string | undefined,
-    sql: c.flags.sql === true,
+  const dir = migrationsDirectory(c);
+  requireAccess(dir, ["read", "write"], {
+    flag: "--dir",
+    what: "the migrations directory",
+    task: c.flags.dir === undefined ? 'deno task new "description"' : undefined,
   });
+  const { createMigration } = await import("./generator.ts");
+  const created = await createMigration(description, { dir, sql: c.flags.sql === true });
   print(
     c,
     created,
