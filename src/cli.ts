@@ -12,6 +12,7 @@ import { COMMANDS } from "./commands.ts";
 import { EXIT, EXIT_MEANINGS, exitCodeOf, UsageError } from "./exit_codes.ts";
 import { isPermissionRefusal, readEnv } from "./cli_permissions.ts";
 import { StrataError } from "./errors.ts";
+import { nearestName } from "./nearest_name.ts";
 import { paint, type Terminal } from "./report.ts";
 
 export { EXIT } from "./exit_codes.ts";
@@ -44,12 +45,7 @@ export async function main(
       return EXIT.ok;
     }
     const command = COMMANDS[name];
-    if (!command) {
-      throw new UsageError(
-        `Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(", ")}. Run "help" for usage.`,
-        name,
-      );
-    }
+    if (!command) throw unknownCommand(name);
     const rest = at === -1 ? [...argv] : [...argv.slice(0, at), ...argv.slice(at + 1)];
     const { flags, positionals } = parse(name, command, rest);
     verbose = flags.verbose === true;
@@ -80,6 +76,15 @@ function commandIndex(argv: readonly string[]): number {
   return -1;
 }
 
+/** The refusal of a command that does not exist, suggesting the one it most likely meant. */
+function unknownCommand(name: string): UsageError {
+  const meant = nearestName(name, Object.keys(COMMANDS));
+  const next = meant
+    ? `Did you mean ${meant}? Run "help" for every command.`
+    : `Commands: ${Object.keys(COMMANDS).join(", ")}. Run "help" for usage.`;
+  return new UsageError(`Unknown command "${name}". ${next}`, name);
+}
+
 /** The flags and positionals of `argv` for `command`, or an error naming the argument at fault. */
 function parse(
   name: string,
@@ -89,8 +94,9 @@ function parse(
   const parsed = parseArgs(argv, { known: FLAGS, accepted: command.flags });
   if ("kind" in parsed) {
     const { kind, flag } = parsed;
+    const meant = kind === "unknown" ? nearestName(flag.replace(/^-+/, ""), command.flags) : undefined;
     const problem = {
-      unknown: `unknown flag ${flag}`,
+      unknown: `unknown flag ${flag}${meant ? ` (did you mean --${meant}?)` : ""}`,
       "not-accepted": `${flag} does not apply to "${name}"`,
       "missing-value": `${flag} needs a value`,
       "unexpected-value": `${flag} takes no value`,
