@@ -181,8 +181,8 @@ function wrap(text: string, width: number): string {
 }
 
 /**
- * The error paragraph: the message, then with `--verbose` each cause whose message was not shown yet
- * (an engine's error and the toolkit's wrapper of it often say the same) and the stack of a bug.
+ * The error paragraph: the message, then with `--verbose` the chain of its causes, each message once
+ * (an engine's error and the toolkit's error made of it often say the same), and the stack of a bug.
  */
 function errorReport(error: unknown, verbose: boolean, io: CliIo): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -196,7 +196,7 @@ function errorReport(error: unknown, verbose: boolean, io: CliIo): string {
     lines.push("(an unexpected error; run again with --verbose for details)");
   }
   if (verbose) {
-    const shown = new Set([message]);
+    const shown = new Set<string>();
     for (let cause = error instanceof Error ? error.cause : undefined; cause;) {
       const text = cause instanceof Error ? cause.message : String(cause);
       if (!shown.has(text)) lines.push(`caused by: ${text}`);
