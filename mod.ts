@@ -23,6 +23,7 @@ export type {
   RollbackResult,
   RunOptions,
 } from "./src/manager.ts";
+export type { Wording } from "./src/wording.ts";
 export { BaseMigration } from "./src/migration.ts";
 export type { Migration, MigrationInput, MigrationModule } from "./src/migration.ts";
 export type { MigrationStatus, MigrationStatusEntry, StatusProblem } from "./src/planner.ts";

@@ -264,6 +264,7 @@ async function open(c: CommandContext, options: TargetOptions): Promise<OpenTarg
       busyTimeoutMs,
       migrationTimeoutMs,
       historyTable: table,
+      wording: "cli",
     })
       .registerMigrations(migrations);
     return {
