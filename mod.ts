@@ -30,6 +30,7 @@ export type { MigrationStatus, MigrationStatusEntry, StatusProblem } from "./src
 export type { StepPreview, StepResult } from "./src/step.ts";
 export type { Executor } from "./src/executor.ts";
 export type {
+  GuardedAction,
   Row,
   RunResult,
   SqlConnection,
@@ -37,6 +38,7 @@ export type {
   SqlParam,
   SqlParams,
   SqlValue,
+  StatementGuard,
   WriteTransaction,
 } from "./src/engine.ts";
 export { SqliteError } from "./src/engine.ts";

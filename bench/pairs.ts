@@ -70,3 +70,10 @@ function sideResult(samples: readonly Sample[]): SideResult {
     peakKb: peaks.length === samples.length ? summarize(peaks) : null,
   };
 }
+
+/** Times one in-process run of `work`. */
+export async function timed(work: () => Promise<void>): Promise<Sample> {
+  const started = performance.now();
+  await work();
+  return { ms: performance.now() - started, peakKb: null };
+}

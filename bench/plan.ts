@@ -29,6 +29,10 @@ export interface BenchPlan {
   w3: SizeRuns;
   /** W4: one migration whose section holds `n` INSERT statements. */
   w4: SizeRuns;
+  /** R1: W1 on a local libSQL server, whole process and in process. */
+  r1: SizeRuns[];
+  /** The fleet start-up: instances at once, each knowing `n` migrations. */
+  fleet: { instances: number; n: number };
 }
 
 /** `deno task bench`: every size the issue names; takes a few minutes. */
@@ -47,6 +51,8 @@ export const FULL_PLAN: BenchPlan = {
   w2InProcess: { n: 1_000, repetitions: 50, warmups: 5 },
   w3: { n: 1_000_000, repetitions: 9, warmups: 1 },
   w4: { n: 300_000, repetitions: 3, warmups: 0 },
+  r1: [{ n: 100, repetitions: 15, warmups: 2 }],
+  fleet: { instances: 100, n: 100 },
 };
 
 /** `deno task bench:smoke`: one of everything at a tiny size, so CI keeps the benchmark working. */
@@ -57,6 +63,8 @@ export const SMOKE_PLAN: BenchPlan = {
   w2InProcess: { n: 10, repetitions: 1, warmups: 0 },
   w3: { n: 1_000, repetitions: 1, warmups: 0 },
   w4: { n: 1_000, repetitions: 1, warmups: 0 },
+  r1: [{ n: 10, repetitions: 1, warmups: 0 }],
+  fleet: { instances: 5, n: 10 },
 };
 
 /** "3 pairs (+1 warm-up)": how many times a size runs, for progress lines and notes. */

@@ -6,9 +6,12 @@
  */
 import { machineLine } from "./machine.ts";
 import { marginalCosts } from "./targets.ts";
-import type { BenchReport, PairedResult, Summary } from "./types.ts";
+import type { BenchReport, FleetResult, PairedResult, Summary, TargetResult } from "./types.ts";
 
-/** The whole report as text: heading, notes, results table, W1 marginal costs and targets. */
+/**
+ * The whole report as text: heading, notes, results table, W1 marginal costs, the fleet start-up
+ * and targets.
+ */
 export function formatReport(report: BenchReport): string {
   const lines = [
     `## strata benchmark (${report.mode}): \`${report.command}\``,
@@ -25,6 +28,7 @@ export function formatReport(report: BenchReport): string {
     ...report.results.map(resultRow),
     "",
     ...marginalLines(report.results),
+    ...fleetLines(report),
     "| target | measured | limit | result |",
     "|---|--:|--:|---|",
     ...report.targets.map((t) =>
@@ -76,8 +80,29 @@ function ms(value: number): string {
   return Math.round(value).toLocaleString("en");
 }
 
-function unit(name: "×" | "ms"): string {
-  return name === "ms" ? " ms" : name;
+function unit(name: TargetResult["unit"]): string {
+  return name === "ms" ? " ms" : name === "count" ? "" : name;
+}
+
+function fleetLines(report: BenchReport): string[] {
+  if (report.remoteSkipped !== null) return [`On a libSQL server: not run (${report.remoteSkipped}).`, ""];
+  const row = (f: FleetResult) =>
+    `| ${f.phase} | ${f.instances} | ${f.known} | ${f.errors} | ${f.writeTransactions} | ${f.applied} | ` +
+    `${ms(f.startMs.p50)} / ${ms(f.startMs.p99)} / ${ms(f.startMs.max)} | ${ms(f.lockHeldMs.median)} / ` +
+    `${ms(f.lockHeldMs.max)} | ${f.roundTripsPerStart} |`;
+  const trips = report.results.filter((r) => r.roundTrips && r.scope === "process").map((r) =>
+    `- ${r.label}: ${r.roundTrips!.ours} HTTP requests ours, ${r.roundTrips!.bound} the bound's.`
+  );
+  return [
+    ...trips,
+    "",
+    "Fleet start-up on sqld (in-process clients, all at once):",
+    "",
+    "| phase | instances | known | failed | write transactions | applied | start ms p50 / p99 / max | lock held ms median / max | requests per start |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ...report.fleet.map(row),
+    "",
+  ];
 }
 
 function mib(kb: number): string {

@@ -12,6 +12,9 @@ import { runW1 } from "./run_w1.ts";
 import { runW2Cli, runW2InProcess } from "./run_w2.ts";
 import { runW3 } from "./run_w3.ts";
 import { runW4 } from "./run_w4.ts";
+import { runR1 } from "./run_r1.ts";
+import { runFleet } from "./run_fleet.ts";
+import { sqldBinary } from "../tests/_sqld.ts";
 import { sourceRevision } from "./revision.ts";
 import { taskFlags, widenedTo } from "./task_flags.ts";
 import { evaluateTargets } from "./targets.ts";
@@ -32,13 +35,16 @@ export async function runBench(plan: BenchPlan, progress: (line: string) => void
     const machine = describeMachine(memory);
     const flags = taskFlags("migrate");
     const ctx: BenchContext = { scratch, flags: widenedTo(flags, scratch), memory, progress };
+    const sqld = sqldBinary();
     const results = [
       ...await runW1(ctx, plan.w1),
       ...await runW2Cli(ctx, plan.w2Cli),
       ...await runW2InProcess(ctx, plan.w2InProcess),
       await runW3(ctx, plan.w3),
       ...[await runW4(ctx, plan.w4)].filter((result) => result !== null),
+      ...(sqld ? await runR1(ctx, sqld, plan.r1) : []),
     ];
+    const fleet = sqld ? await runFleet(sqld, plan.fleet, progress) : [];
     return {
       mode: plan.mode,
       command: plan.mode === "full" ? "deno task bench" : "deno task bench:smoke",
@@ -49,7 +55,9 @@ export async function runBench(plan: BenchPlan, progress: (line: string) => void
       taskFlags: flags,
       notes: notes(plan),
       results,
-      targets: evaluateTargets(results),
+      fleet,
+      remoteSkipped: sqld ? null : "no sqld: run .ci/install_sqld, or set SQLD_BIN",
+      targets: evaluateTargets(results, fleet),
     };
   } finally {
     await Deno.remove(scratch, { recursive: true });
@@ -75,5 +83,14 @@ function notes(plan: BenchPlan): string[] {
     "Process timings are wall time from spawn to exit (Deno start-up included on both sides) with the " +
     "migrate task's permission flags on both sides; in-process timings include opening and closing the " +
     "database.",
+    `R1 is W1 on a local sqld over http:// (${
+      plan.r1.map((s) => runs(`N=${s.n}:`, s)).join("; ")
+    }, each run ` +
+    "on a server of its own): the CLI with the migrate:remote task's flags, or the manager in process, " +
+    "against bench/bounds/apply_sql_remote.ts (@libsql/client running each file's up section as one " +
+    "script, all in one interactive write transaction over the same URL). HTTP requests are counted in " +
+    "a run of their own.",
+    `Fleet: ${plan.fleet.instances} in-process clients, each with its own connection, start at once on one ` +
+    `sqld: first with the ${plan.fleet.n} migrations they know all applied, then knowing one more.`,
   ];
 }

@@ -13,9 +13,9 @@ import { openDatabase } from "../mod.ts";
 import { readOneRow } from "./bounds/read_one_row.ts";
 import { type BenchContext, boundSpec, cliSpec, smallMigrationsDir } from "./context.ts";
 import { measureProcess } from "./measure_process.ts";
-import { runPairs } from "./pairs.ts";
+import { runPairs, timed } from "./pairs.ts";
 import { describeRuns, type SizeRuns } from "./plan.ts";
-import type { PairedResult, Sample } from "./types.ts";
+import type { PairedResult } from "./types.ts";
 import { smallMigrationObjects } from "./workloads.ts";
 
 /** A database with W1's first `n` migrations applied by the CLI (untimed), shared by W2's runs. */
@@ -81,10 +81,4 @@ export async function runW2InProcess(ctx: BenchContext, size: SizeRuns): Promise
     });
   }
   return results;
-}
-
-async function timed(work: () => Promise<void>): Promise<Sample> {
-  const started = performance.now();
-  await work();
-  return { ms: performance.now() - started, peakKb: null };
 }

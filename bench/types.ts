@@ -36,8 +36,8 @@ export interface SideResult {
 export interface PairedResult {
   /** Stable key naming workload and size, e.g. `w1-apply-1000`, used by the targets. */
   key: string;
-  /** `W1`, `W2`, `W3` or `W4`. */
-  workload: "W1" | "W2" | "W3" | "W4";
+  /** `W1`, `W2`, `W3` or `W4`, or `R1` (W1 on a libSQL server). */
+  workload: "W1" | "W2" | "W3" | "W4" | "R1";
   /** What was run, for the table. */
   label: string;
   /** The size: migrations for W1 and W2, rows for W3, statements for W4. */
@@ -54,6 +54,30 @@ export interface PairedResult {
   ratio: Summary;
   /** Median peak memory of ours divided by the bound's, or null when not measured. */
   memoryRatio: number | null;
+  /** On a server: the HTTP requests each side makes, counted in a run of its own. */
+  roundTrips?: { ours: number; bound: number };
+}
+
+/** One phase of the fleet start-up: every instance starts at once against one libSQL server. */
+export interface FleetResult {
+  /** `nothing pending`, or `one new migration`. */
+  phase: string;
+  /** Instances started at once (in-process clients, each with its own connection). */
+  instances: number;
+  /** Migrations every instance knows. */
+  known: number;
+  /** Starts that failed. */
+  errors: number;
+  /** Write transactions begun (each takes the write lock), all instances together. */
+  writeTransactions: number;
+  /** Migrations applied, all instances together. */
+  applied: number;
+  /** Time from the start of all to each instance's start being done, in milliseconds. */
+  startMs: { p50: number; p99: number; max: number };
+  /** How long a write transaction kept the lock, median and longest, in milliseconds (0 when none). */
+  lockHeldMs: { median: number; max: number };
+  /** HTTP requests of one start, median over the instances. */
+  roundTripsPerStart: number;
 }
 
 /** A target of issue 5, checked against this run. */
@@ -64,8 +88,8 @@ export interface TargetResult {
   value: number | null;
   /** The largest value that passes. */
   limit: number;
-  /** `×` for a ratio, `ms` for a time. */
-  unit: "×" | "ms";
+  /** `×` for a ratio, `ms` for a time, `count` for things that must not happen. */
+  unit: "×" | "ms" | "count";
   /** Whether the value is within the limit; `SKIP` when not measured. */
   status: "PASS" | "FAIL" | "SKIP";
 }
@@ -108,6 +132,10 @@ export interface BenchReport {
   machine: Machine;
   /** The `migrate` task's flags, used for ours and the bound alike. */
   taskFlags: string[];
+  /** The fleet start-up on a libSQL server, by phase; empty when it did not run. */
+  fleet: FleetResult[];
+  /** Why the workloads on a libSQL server did not run (no sqld), or null when they did. */
+  remoteSkipped: string | null;
   /** How to read the numbers (repetitions, warm-ups, what each bound does). */
   notes: string[];
   /** Every workload. */

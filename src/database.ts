@@ -7,6 +7,7 @@
 import { DatabaseSync } from "node:sqlite";
 import type { SqlEngine } from "./engine.ts";
 import { type LibsqlClient, LibsqlClientEngine } from "./engines/libsql_client.ts";
+import type { TokenSource } from "./engines/libsql_errors.ts";
 import { NodeSqliteEngine } from "./engines/node_sqlite.ts";
 import { DatabaseStateError, InvalidInputError } from "./errors.ts";
 import { cacheFileOf } from "./file_cache.ts";
@@ -79,11 +80,16 @@ export async function openDatabase<T extends string | URL>(
 ): Promise<OpenedDatabase<T>> {
   const busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs);
   const migrations = await migrationList(options.migrations ?? "./migrations", target);
-  const db = isRemoteTarget(target)
+  const remote = isRemoteTarget(target)
     ? await createLibsqlClient(String(target), { authToken: options.authToken })
-    : openFile(databasePath(target), busyTimeoutMs, { createDirectory: true });
+    : null;
+  const db = remote?.client ?? openFile(databasePath(target), busyTimeoutMs, { createDirectory: true });
+  // The client's engine is made here, not by the manager, so a refused token names its source.
+  const engine = remote
+    ? new LibsqlClientEngine(remote.client, { busyTimeoutMs, tokenSource: remote.tokenSource })
+    : db;
   try {
-    await new MigrationManager(db, options).registerMigrations(migrations).migrate();
+    await new MigrationManager(engine, options).registerMigrations(migrations).migrate();
     return db as OpenedDatabase<T>;
   } catch (error) {
     db.close();
@@ -145,9 +151,12 @@ export async function openEngine(
   if (isRemoteTarget(target)) {
     const url = String(target);
     // bigint keeps integers beyond 2^53 exact; the engine reads them back as numbers when they fit.
-    const client = await createLibsqlClient(url, { authToken: options.authToken, intMode: "bigint" });
+    const { client, tokenSource } = await createLibsqlClient(url, {
+      authToken: options.authToken,
+      intMode: "bigint",
+    });
     return {
-      engine: new LibsqlClientEngine(client, { busyTimeoutMs }),
+      engine: new LibsqlClientEngine(client, { busyTimeoutMs, tokenSource }),
       close: () => Promise.resolve(client.close()),
       path: withoutCredentials(url),
       exists: true,
@@ -204,13 +213,24 @@ interface LibsqlClientModule {
   createClient(config: { url: string; authToken?: string; intMode?: "number" | "bigint" }): LibsqlClient;
 }
 
+/**
+ * The libSQL client for a URL, with the auth token from the option, else `LIBSQL_AUTH_TOKEN`, else
+ * `TURSO_AUTH_TOKEN`, else the URL's own `authToken` parameter; and where the token came from, for
+ * messages (null when there is none).
+ */
 async function createLibsqlClient(
   url: string,
   options: { authToken?: string; intMode?: "number" | "bigint" },
-): Promise<LibsqlClient> {
+): Promise<{ client: LibsqlClient; tokenSource: TokenSource }> {
   const { createClient } = await import(LIBSQL_CLIENT_MODULE) as LibsqlClientModule;
-  const authToken = options.authToken ?? readEnv("LIBSQL_AUTH_TOKEN") ?? readEnv("TURSO_AUTH_TOKEN");
-  return createClient({ url, authToken, intMode: options.intMode });
+  const sources: [TokenSource, string | undefined][] = [
+    ["authToken", options.authToken],
+    ["LIBSQL_AUTH_TOKEN", readEnv("LIBSQL_AUTH_TOKEN")],
+    ["TURSO_AUTH_TOKEN", readEnv("TURSO_AUTH_TOKEN")],
+  ];
+  const [tokenSource, authToken] = sources.find(([, token]) => token) ??
+    [/[?&]authToken=/.test(url) ? "the URL's authToken parameter" : null, undefined];
+  return { client: createClient({ url, authToken, intMode: options.intMode }), tokenSource };
 }
 
 /** An environment variable, or undefined when it is unset or the run may not read it (never a prompt). */

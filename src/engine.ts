@@ -77,6 +77,23 @@ export interface WriteTransaction extends SqlConnection {
    * toolkit reads each statement's leading keywords instead.
    */
   guard?(guard: StatementGuard | null): void;
+  /**
+   * Queues one statement whose result nobody reads, to run before the next call's statements, in the
+   * same round trip on a remote server. If it fails, that call rejects saying so and the transaction
+   * is rolled back. Engines without round trips to save leave it out; see {@link runUnobserved}.
+   */
+  defer?(sql: string, params: SqlParams): void;
+}
+
+/**
+ * Runs one statement whose result is not needed: queued with {@link WriteTransaction.defer} where the
+ * connection has it, else run (`exec()` without parameters) and awaited.
+ */
+export async function runUnobserved(db: SqlConnection, sql: string, params: SqlParams = []): Promise<void> {
+  const deferring = db as Partial<WriteTransaction>;
+  if (typeof deferring.defer === "function") deferring.defer(sql, params);
+  else if (Array.isArray(params) && params.length === 0) await db.exec(sql);
+  else await db.run(sql, params);
 }
 
 /** An open database, as the manager sees it. */

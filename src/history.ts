@@ -10,7 +10,7 @@
  * @module
  */
 import { DatabaseStateError, InvalidInputError } from "./errors.ts";
-import type { Row, SqlConnection, SqlValue } from "./engine.ts";
+import { type Row, runUnobserved, type SqlConnection, type SqlValue } from "./engine.ts";
 
 /** One applied (or started, for a migration outside a transaction) migration, as recorded. */
 export interface AppliedMigration {
@@ -215,7 +215,8 @@ export class HistoryStore {
 
   /** Records a migration as applied (or started). */
   async record(db: SqlConnection, entry: AppliedMigration): Promise<void> {
-    await db.run(
+    await runUnobserved(
+      db,
       `INSERT OR REPLACE INTO "${this.#table}" (version, name, description, checksum, applied_at, duration_ms, state)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
       [
@@ -232,7 +233,7 @@ export class HistoryStore {
 
   /** Removes a migration from the history (after its `down()` ran). */
   async remove(db: SqlConnection, version: number): Promise<void> {
-    await db.run(`DELETE FROM "${this.#table}" WHERE version = ?`, [version]);
+    await runUnobserved(db, `DELETE FROM "${this.#table}" WHERE version = ?`, [version]);
   }
 
   /**

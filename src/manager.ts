@@ -235,7 +235,7 @@ export class MigrationManager {
    * @throws {InvalidInputError} for an object that is not a database, or an invalid option.
    */
   constructor(db: DatabaseInput, options: MigrationManagerOptions = {}) {
-    this.#engine = toEngine(db);
+    this.#engine = toEngine(db, { busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
     this.#history = new HistoryStore(options.historyTable ?? DEFAULT_HISTORY_TABLE);
     this.#busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs);
     this.#migrationTimeoutMs = checkMigrationTimeout(options.migrationTimeoutMs);

@@ -8,7 +8,13 @@
  *
  * @module
  */
-import type { Row, SqlConnection, SqlEngine, WriteTransaction } from "./engine.ts";
+import {
+  type Row,
+  runUnobserved,
+  type SqlConnection,
+  type SqlEngine,
+  type WriteTransaction,
+} from "./engine.ts";
 import type { DatabaseSchema } from "./schema.ts";
 import { type Direction, MigrationError } from "./errors.ts";
 import { type ExecutorTarget, MigrationExecutor } from "./executor.ts";
@@ -141,7 +147,7 @@ export async function runStep(
   direction: Direction,
 ): Promise<StepResult> {
   const savepoint = `${RUNNER_SAVEPOINT_PREFIX}${migration.version}`;
-  await ctx.tx.exec(`SAVEPOINT ${savepoint}`);
+  await runUnobserved(ctx.tx, `SAVEPOINT ${savepoint}`);
   const started = performance.now();
   const { scope, executor, notices, guard } = openStep(ctx, migration, direction, {
     connection: ctx.tx,
@@ -167,11 +173,12 @@ export async function runStep(
     } else {
       await ctx.history.remove(ctx.tx, migration.version);
     }
-    await ctx.tx.exec(`RELEASE ${savepoint}`);
+    await runUnobserved(ctx.tx, `RELEASE ${savepoint}`);
     return stepResult(migration, direction, durationMs, scope.calls, notices, preview);
   } catch (cause) {
     if (await ctx.tx.isOpen()) {
-      await ctx.tx.exec(`ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`);
+      await runUnobserved(ctx.tx, `ROLLBACK TO ${savepoint}`);
+      await runUnobserved(ctx.tx, `RELEASE ${savepoint}`);
     }
     throw new StepFailed(migration, direction, cause);
   }

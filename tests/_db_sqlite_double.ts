@@ -6,15 +6,45 @@
  *
  * What it reproduces: `run()` returns the number of changes; INTEGER columns read as 32 bits unless
  * `int64` (then a number when exact, else a bigint); `lastInsertRowId` is 32 bits; `parseJson` parses
- * columns declared JSON; booleans, `Date` and `undefined` bind as 1/0, ISO text and NULL; named
- * parameters are looked up by bare name; errors are plain `Error`s with only a message; a synchronous
- * `transaction()`; no busy timeout unless set with PRAGMA.
+ * columns declared JSON; booleans, `Date` and `undefined` bind as 1/0, ISO text and NULL; a named
+ * parameter's key is its name as written, a bare key meaning `:key` (so `{ x }` never binds `$x`),
+ * and a key the statement lacks is an error; `bindParameterCount` and `bindParameterName(i)`; errors
+ * are plain `Error`s with only a message; `finalize()` after a failed statement throws a
+ * `SqliteError` of its own ("19: constraint failed"); a synchronous `transaction()`; no busy timeout
+ * unless set with PRAGMA.
  *
  * @module
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { tokenize } from "../src/sql_tokens.ts";
 
 type Params = unknown[];
+
+/** @db/sqlite's `SqliteError`: the primary result code as `code`, and "code: what it means" as the message. */
+export class StandInSqliteError extends Error {
+  override name = "SqliteError";
+  /** SQLite's primary result code. */
+  readonly code: number;
+
+  /** Creates the error as @db/sqlite does. */
+  constructor(code: number, message: string) {
+    super(`${code}: ${message}`);
+    this.code = code;
+  }
+}
+
+/** The statement's parameters by index, as SQLite numbers them: a `?` has no name (null). */
+function parameterNames(sql: string): (string | null)[] {
+  const names: (string | null)[] = [null];
+  for (const token of tokenize(sql)) {
+    if (token.kind !== "variable") continue;
+    const numbered = /^\?(\d+)$/.exec(token.text);
+    if (numbered) names[Number(numbered[1])] ??= token.text;
+    else if (token.text === "?") names.push(null);
+    else if (!names.includes(token.text)) names.push(token.text);
+  }
+  return names;
+}
 
 function bindOne(value: unknown): SQLInputValue {
   if (typeof value === "boolean") return value ? 1n : 0n;
@@ -24,14 +54,19 @@ function bindOne(value: unknown): SQLInputValue {
   return value as SQLInputValue;
 }
 
-function bindAll(params: Params): SQLInputValue[] {
+/** The values for node:sqlite, named ones by their exact names, as @db/sqlite looks them up. */
+function bindAll(params: Params, names: readonly (string | null)[]): SQLInputValue[] {
   const only = params[0];
   if (
     params.length === 1 && typeof only === "object" && only !== null && !(only instanceof Uint8Array) &&
     !(only instanceof Date)
   ) {
     const named: Record<string, SQLInputValue> = {};
-    for (const [key, value] of Object.entries(only)) named[key] = bindOne(value);
+    for (const [key, value] of Object.entries(only)) {
+      const name = /^[$:@]/.test(key) ? key : `:${key}`;
+      if (!names.includes(name)) throw new Error(`No such parameter "${key}"`);
+      named[name] = bindOne(value);
+    }
     return [named as unknown as SQLInputValue];
   }
   return params.map(bindOne);
@@ -42,40 +77,77 @@ function plain<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    throw new Error(error instanceof Error ? error.message : String(error));
+    throw plainError(error);
   }
+}
+
+function plainError(error: unknown): Error {
+  return new Error(error instanceof Error ? error.message : String(error));
 }
 
 /** The stand-in's prepared statement. */
 export class StandInStatement {
   #db: StandInDatabase;
   #statement: StatementSync;
+  #names: (string | null)[];
+  /** The result code and its meaning when the statement's last run failed, as sqlite3_finalize() reports it. */
+  #failed: { code: number; meaning: string } | null = null;
 
   /** Prepares `sql` on the stand-in's connection. */
   constructor(db: StandInDatabase, connection: DatabaseSync, sql: string) {
     this.#db = db;
     this.#statement = plain(() => connection.prepare(sql));
     this.#statement.setReadBigInts(true);
+    this.#statement.setAllowBareNamedParameters(false);
+    this.#names = parameterNames(sql);
+  }
+
+  /** How many parameters the statement has. */
+  get bindParameterCount(): number {
+    return this.#names.length - 1;
+  }
+
+  /** The name of parameter `index` (from 1); a `?` has none, which the binding cannot read. */
+  bindParameterName(index: number): string {
+    const name = this.#names[index];
+    if (typeof name !== "string") throw new TypeError(`Invalid pointer: parameter ${index} has no name`);
+    return name;
   }
 
   /** Every row, as objects. */
   all(...params: Params): Record<string, unknown>[] {
-    return plain(() => this.#statement.all(...bindAll(params))).map((row) => this.#read(row));
+    return this.#step(() => this.#statement.all(...bindAll(params, this.#names))).map((row) =>
+      this.#read(row)
+    );
   }
 
   /** The first row, or undefined. */
   get(...params: Params): Record<string, unknown> | undefined {
-    const row = plain(() => this.#statement.get(...bindAll(params)));
+    const row = this.#step(() => this.#statement.get(...bindAll(params, this.#names)));
     return row === undefined ? undefined : this.#read(row);
   }
 
   /** Runs the statement; returns the number of changes. */
   run(...params: Params): number {
-    return Number(plain(() => this.#statement.run(...bindAll(params))).changes);
+    return Number(this.#step(() => this.#statement.run(...bindAll(params, this.#names))).changes);
   }
 
-  /** Frees the statement (nothing to do on node:sqlite). */
-  finalize(): void {}
+  /** Frees the statement; after a failed run, throws what sqlite3_finalize() reports, as @db/sqlite does. */
+  finalize(): void {
+    if (this.#failed) throw new StandInSqliteError(this.#failed.code, this.#failed.meaning);
+  }
+
+  #step<T>(work: () => T): T {
+    try {
+      const result = work();
+      this.#failed = null;
+      return result;
+    } catch (error) {
+      const { errcode, errstr } = error as { errcode?: unknown; errstr?: unknown };
+      if (typeof errcode === "number") this.#failed = { code: errcode & 0xff, meaning: String(errstr) };
+      throw plainError(error);
+    }
+  }
 
   #read(row: Record<string, unknown>): Record<string, unknown> {
     const columns = this.#statement.columns();

@@ -1,6 +1,7 @@
 /**
  * Shared test helpers: temporary directories and databases that clean up after themselves, byte
- * snapshots of files, and running the CLI in a real process with the permissions deno.json declares.
+ * snapshots of files, running the CLI in a real process with the permissions deno.json declares, and
+ * migrations that record their runs, for tests of many processes at once.
  *
  * @module
  */
@@ -132,4 +133,18 @@ export async function waitForFile(path: string): Promise<void> {
     }
   }
   throw new Error(`${path} never appeared`);
+}
+
+/** Migrations that record each time they run in `runs`, so a second run of any of them shows. */
+export function recordingMigrations(count: number): Record<string, string> {
+  const files: Record<string, string> = {
+    "001_runs.sql":
+      "-- migrate:up\nCREATE TABLE runs (version INTEGER NOT NULL);\nINSERT INTO runs VALUES (1);\n",
+  };
+  for (let v = 2; v <= count; v++) {
+    files[`${String(v).padStart(3, "0")}_step_${v}.sql`] =
+      `-- migrate:up\nCREATE TABLE t${v} (id INTEGER PRIMARY KEY, x TEXT);\n` +
+      `INSERT INTO t${v} (x) SELECT 'row' FROM (SELECT 1 UNION ALL SELECT 2);\nINSERT INTO runs VALUES (${v});\n`;
+  }
+  return files;
 }

@@ -43,6 +43,7 @@ Deno.test("bench:smoke runs every workload and writes a report with positive rat
       report.taskFlags.some((flag: string) => flag.startsWith("--allow-read")),
       "the CLI runs with the migrate task's flags",
     );
+    const remote = report.remoteSkipped === null;
     assert.deepEqual(
       report.results.map((r: { key: string }) => r.key),
       [
@@ -54,6 +55,7 @@ Deno.test("bench:smoke runs every workload and writes a report with positive rat
         "w3-data-1000",
         // W4 compares with the sqlite3 shell, and runs only where it is installed.
         ...(await hasSqliteShell() ? ["w4-section-1000"] : []),
+        ...(remote ? ["r1-apply-10", "r1-apply-10-in-process"] : []),
       ],
     );
     for (const result of report.results) {
@@ -69,7 +71,21 @@ Deno.test("bench:smoke runs every workload and writes a report with positive rat
       );
       if (result.memoryRatio !== null) assert.ok(result.memoryRatio > 0, `${result.key}: memory ratio`);
     }
-    assert.equal(report.targets.length, 10);
+    if (remote) {
+      const [idle, oneNew] = report.fleet;
+      assert.deepEqual([idle.phase, idle.errors, idle.writeTransactions, idle.applied], [
+        "nothing pending",
+        0,
+        0,
+        0,
+      ]);
+      assert.deepEqual([oneNew.phase, oneNew.errors, oneNew.applied], ["one new migration", 0, 1]);
+      const trips = report.results.find((r: { key: string }) => r.key === "r1-apply-10").roundTrips;
+      assert.ok(trips.ours > 0 && trips.bound > 0, "round trips are counted");
+    } else {
+      assert.deepEqual(report.fleet, []);
+    }
+    assert.equal(report.targets.length, 13);
     for (const target of report.targets) assert.ok(["PASS", "FAIL", "SKIP"].includes(target.status));
 
     const svg = await Deno.readTextFile(join(dir, "w1.svg"));

@@ -1,20 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runCli, waitForFile, withDatabase, withTempDir, writeFiles } from "./_util.ts";
-
-/** Migrations that record each time they run in `runs`, so a second run of any of them shows. */
-function recordingMigrations(count: number): Record<string, string> {
-  const files: Record<string, string> = {
-    "001_runs.sql":
-      "-- migrate:up\nCREATE TABLE runs (version INTEGER NOT NULL);\nINSERT INTO runs VALUES (1);\n",
-  };
-  for (let v = 2; v <= count; v++) {
-    files[`${String(v).padStart(3, "0")}_step_${v}.sql`] =
-      `-- migrate:up\nCREATE TABLE t${v} (id INTEGER PRIMARY KEY, x TEXT);\n` +
-      `INSERT INTO t${v} (x) SELECT 'row' FROM (SELECT 1 UNION ALL SELECT 2);\nINSERT INTO runs VALUES (${v});\n`;
-  }
-  return files;
-}
+import { recordingMigrations, runCli, waitForFile, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 Deno.test("8 processes migrating one file at once apply every migration exactly once", async () => {
   await withTempDir(async (dir) => {

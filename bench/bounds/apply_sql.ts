@@ -7,19 +7,12 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { upSections } from "./up_sections.ts";
 
 const [database, dir] = Deno.args;
-const names = [...Deno.readDirSync(dir)].map((entry) => entry.name).filter((name) => name.endsWith(".sql"))
-  .sort();
 const db = new DatabaseSync(database);
 db.exec("BEGIN");
-for (const name of names) {
-  const text = Deno.readTextFileSync(join(dir, name));
-  const start = text.indexOf("\n", text.indexOf("-- migrate:up")) + 1;
-  const end = text.indexOf("-- migrate:down");
-  db.exec(text.slice(start, end === -1 ? undefined : end));
-}
+for (const up of upSections(dir)) db.exec(up);
 db.exec("COMMIT");
 db.close();

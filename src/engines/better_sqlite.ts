@@ -1,6 +1,7 @@
 /**
  * Adapter for better-sqlite3-compatible databases: `npm:libsql`'s `Database` (libSQL's embedded
- * engine) and `npm:better-sqlite3`. Recognised by shape; the packages are never imported.
+ * engine, a Node-API addon), and any other object of that API. `npm:better-sqlite3` itself does not
+ * load in Deno 2.9 (a legacy NAN addon). Recognised by shape; the packages are never imported.
  *
  * What differs from the other engines, and what the adapter does about it:
  * - npm:libsql binds every JS number as REAL: safe integers are bound as bigints;

@@ -10,7 +10,12 @@
  *   is read with SQL instead;
  * - its `transaction()` is synchronous, so an async migration would be committed at its first
  *   `await`: the adapter issues `BEGIN IMMEDIATE` and `COMMIT` itself;
- * - errors are plain `Error`s with only a message: they become `SqliteError`s without a code.
+ * - errors are plain `Error`s with only a message: they become `SqliteError`s without a code;
+ * - named parameters are looked up as `:name` when the key has no `$`, `:` or `@`, so `$x` and `@x`
+ *   would never bind from `{ x }`: each of the statement's parameters is bound by the name SQLite
+ *   gives it (`bindParameterName()`);
+ * - `finalize()` after a failed statement throws a `SqliteError` of its own ("19: constraint failed"),
+ *   which would hide the real error: after a failure, the statement is finalized quietly.
  *
  * @module
  */
@@ -21,6 +26,10 @@ import { bareNamed, exactInteger, isPositional, toRow } from "./values.ts";
 
 /** The parts of a `@db/sqlite` `Statement` the adapter uses. */
 export interface DbSqliteStatement {
+  /** How many parameters the statement has (the largest index). */
+  readonly bindParameterCount: number;
+  /** The name of parameter `index` (from 1) as written, with its `$`, `:` or `@`. */
+  bindParameterName(index: number): string;
   /** Runs the statement and returns every row as an object. */
   all(...params: unknown[]): Record<string, unknown>[];
   /** Runs the statement and returns the number of rows it changed. */
@@ -60,28 +69,55 @@ export function isDbSqliteDatabase(value: unknown): value is DbSqliteDatabase {
     "lastInsertRowId" in db;
 }
 
-/** A parameter as @db/sqlite binds it: it already binds safe integers as INTEGER. */
-function bindAll(params: SqlParams): unknown[] {
-  return isPositional(params) ? [...params] : [bareNamed(params, (value: SqlValue) => value)];
+/**
+ * The arguments for a statement: positional values as they are (@db/sqlite binds safe integers as
+ * INTEGER itself), or one object keyed by each named parameter's own name, `$x`, `:x` or `@x`.
+ */
+function bindAll(statement: DbSqliteStatement, params: SqlParams): unknown[] {
+  if (isPositional(params)) return [...params];
+  const values = bareNamed(params, (value: SqlValue) => value);
+  const named: Record<string, unknown> = {};
+  for (let index = 1; index <= statement.bindParameterCount; index++) {
+    // A `?` has no name (the binding cannot read it): only named parameters are bound by name.
+    const name = nameOf(statement, index);
+    if (name !== null && name[0] !== "?" && name.slice(1) in values) named[name] = values[name.slice(1)];
+  }
+  return [named];
+}
+
+function nameOf(statement: DbSqliteStatement, index: number): string | null {
+  try {
+    return statement.bindParameterName(index) || null;
+  } catch {
+    return null;
+  }
 }
 
 /** The driver of a `@db/sqlite` `Database`. */
 function dbSqliteDriver(db: DbSqliteDatabase): SyncDriver {
   const statement = <T>(sql: string, use: (statement: DbSqliteStatement) => T): T => {
     const prepared = db.prepare(sql);
+    let result: T;
     try {
-      return use(prepared);
-    } finally {
-      prepared.finalize();
+      result = use(prepared);
+    } catch (error) {
+      try {
+        prepared.finalize();
+      } catch {
+        // It reports the failure just thrown, again, under a generic message.
+      }
+      throw error;
     }
+    prepared.finalize();
+    return result;
   };
   return {
     exec: (sql) => {
       db.exec(sql);
     },
-    query: (sql, params) => statement(sql, (s) => s.all(...bindAll(params))).map((row) => toRow(row)),
+    query: (sql, params) => statement(sql, (s) => s.all(...bindAll(s, params))).map((row) => toRow(row)),
     run: (sql, params) => {
-      const changes = statement(sql, (s) => s.run(...bindAll(params)));
+      const changes = statement(sql, (s) => s.run(...bindAll(s, params)));
       const id = statement("SELECT last_insert_rowid() AS id", (s) => s.all())[0].id;
       return { changes, lastInsertRowId: typeof id === "bigint" ? exactInteger(id) : Number(id) };
     },

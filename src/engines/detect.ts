@@ -34,18 +34,20 @@ function isSqlEngine(value: unknown): value is SqlEngine {
 }
 
 /**
- * Wraps a database object in the adapter for its engine.
+ * Wraps a database object in the adapter for its engine. `busyTimeoutMs` is the wait for another
+ * connection's write lock where the adapter does the waiting (a libSQL client); the other engines
+ * wait as their connection's `PRAGMA busy_timeout` says.
  *
  * @throws {InvalidInputError} when the object is not a database the toolkit knows.
  */
-export function toEngine(db: unknown): SqlEngine {
+export function toEngine(db: unknown, options: { busyTimeoutMs?: number } = {}): SqlEngine {
   if (isSqlEngine(db)) return db;
   // node:sqlite first: only it has `isTransaction`; then @db/sqlite (`int64`, `autocommit`), which
   // better-sqlite3 lacks; then better-sqlite3 (`pragma()`); a libSQL client has no `prepare()`.
   if (isNodeSqliteDatabase(db)) return new NodeSqliteEngine(db);
   if (isDbSqliteDatabase(db)) return new DbSqliteEngine(db);
   if (isBetterSqliteDatabase(db)) return new BetterSqliteEngine(db);
-  if (isLibsqlClient(db)) return new LibsqlClientEngine(db);
+  if (isLibsqlClient(db)) return new LibsqlClientEngine(db, { busyTimeoutMs: options.busyTimeoutMs });
   throw new InvalidInputError(
     `Expected an open database (a node:sqlite DatabaseSync, a @db/sqlite Database, an npm:libsql or ` +
       `better-sqlite3 Database, or a @libsql/client Client); got ${

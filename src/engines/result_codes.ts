@@ -1,7 +1,11 @@
 /**
- * SQLite's result codes, to name an engine's error the same way on every engine: node:sqlite gives the
- * extended code as a number (`errcode`), libSQL as a number (`rawCode`) and a name (`code`),
- * better-sqlite3 as a name only, and @db/sqlite not at all.
+ * SQLite's result codes and messages, to name an engine's error the same way on every engine:
+ * node:sqlite gives the extended code as a number (`errcode`), libSQL as a number (`rawCode`) and a
+ * name (`code`), better-sqlite3 as a name only, @db/sqlite as a number on some errors and not at all
+ * on most. A libSQL server gives the name only, and its replica none; their messages carry prefixes
+ * (`SQLITE_CONSTRAINT: `, `SQLite error: `, and through a replica
+ * `PROXY_ERROR: error executing a request on the primary: `) that are removed, so a message reads
+ * as SQLite wrote it.
  *
  * @module
  */
@@ -47,6 +51,10 @@ interface EngineErrorFields {
   rawCode?: unknown;
 }
 
+/** What the engines and servers put in front of SQLite's own message. */
+const MESSAGE_PREFIXES =
+  /^(?:(?:SQLITE_[A-Z_]+|PROXY_ERROR): |SQLite error: |error executing a request on the primary: )+/;
+
 /**
  * Turns an engine's error for failed SQL into a {@link SqliteError}; other errors (a `TypeError` for
  * a value the engine cannot bind, a closed client, a network failure) are returned unchanged.
@@ -56,20 +64,23 @@ interface EngineErrorFields {
 export function toSqliteError(error: unknown, options: { plainErrors?: boolean } = {}): unknown {
   if (!(error instanceof Error) || error instanceof SqliteError) return error;
   const fields = error as Error & EngineErrorFields;
+  // @db/sqlite's own SqliteError has the number as `code` and "19: constraint failed" as its message.
+  const numbered = error.name === "SqliteError" && typeof fields.code === "number";
   const extendedCode = typeof fields.errcode === "number"
     ? fields.errcode
     : typeof fields.rawCode === "number"
     ? fields.rawCode
+    : numbered
+    ? fields.code as number
     : undefined;
   const name = typeof fields.code === "string" && fields.code.startsWith("SQLITE_") ? fields.code : undefined;
-  const fromSqlite = extendedCode !== undefined || name !== undefined ||
+  const fromSqlite = extendedCode !== undefined || name !== undefined || fields.code === "PROXY_ERROR" ||
     fields.code === "ERR_SQLITE_ERROR" || (options.plainErrors === true && error.constructor === Error);
   if (!fromSqlite) return error;
-  return new SqliteError(error.message.replace(/^SQLITE_[A-Z_]+: /, ""), {
-    code: primaryCode(extendedCode, name),
-    extendedCode,
-    cause: error,
-  });
+  const message = numbered
+    ? error.message.replace(/^\d+: /, "")
+    : error.message.replace(MESSAGE_PREFIXES, "");
+  return new SqliteError(message, { code: primaryCode(extendedCode, name), extendedCode, cause: error });
 }
 
 function primaryCode(extendedCode: number | undefined, name: string | undefined): string | undefined {

@@ -1,18 +1,19 @@
 /**
- * Run by the conformance suite, twice at once: migrates one database file through one engine with
+ * Run by the conformance suite, twice at once: migrates one database through one engine with
  * migrations that hold the write lock a while and log which process applied them, then prints the
  * versions this process applied as JSON.
  *
- * Usage: `deno run … migrate_concurrently.ts "<engine name>" <database file>`
+ * Usage: `deno run … migrate_concurrently.ts "<engine name>" <database file or URL>`
  *
  * @module
  */
 import { type Migration, MigrationManager } from "../../mod.ts";
-import { testEngines } from "../_engines.ts";
+import { openTestTarget } from "../_engines.ts";
 
-const [engineName, path] = Deno.args;
-const engine = testEngines().find((candidate) => candidate.name === engineName);
-if (!engine || !path) throw new Error(`Usage: migrate_concurrently.ts "<engine name>" <database file>`);
+const [engineName, target] = Deno.args;
+if (!engineName || !target) {
+  throw new Error(`Usage: migrate_concurrently.ts "<engine name>" <database file or URL>`);
+}
 
 const logged = (version: number): Migration => ({
   version,
@@ -25,7 +26,7 @@ const logged = (version: number): Migration => ({
   },
 });
 
-const { db, close } = await engine.open(path);
+const { db, close } = await openTestTarget(engineName, target);
 try {
   const result = await new MigrationManager(db).registerMigrations([logged(1), logged(2), logged(3)])
     .migrate();
