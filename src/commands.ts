@@ -40,10 +40,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
   status: {
     usage: "[--json] [--exit-code]",
     summary: "show the version and each migration's state",
-    description: "Shows the database's version, the newest known migration, whether each is applied, " +
-      "and what would stop up. Writes nothing (no database, directory or cache file); a missing " +
-      "database is reported as version 0. With --exit-code it exits 0 only when up has nothing to do, " +
-      "3 when migrations are pending, and with up's own code when up would refuse.",
+    description: "Shows the database's version, the newest known migration, each migration's state, " +
+      "and what would stop up. Reads the migration files (those the file cache beside the database " +
+      "knows unchanged are only stat'ed), that cache and the database. Writes nothing of its own: no " +
+      "database, directory or cache file; a missing database is reported as version 0. Like any reader, " +
+      "SQLite itself rolls back a write that crashed half done (a hot journal) when it opens the file. " +
+      "With --exit-code it exits 0 only when up has nothing to do, 3 when migrations are pending, and " +
+      "with up's own code when up would refuse.",
     flags: [...DATABASE_FLAGS, "exit-code"],
     positionals: [],
     run: runStatus,
