@@ -23,6 +23,11 @@ export interface CliIo extends Terminal {
   out(line: string): void;
   /** Writes a line of error output. */
   err(line: string): void;
+  /**
+   * Replaces the terminal's current line with `text` (clears it when empty): on a terminal only,
+   * undefined where output is a file or a pipe.
+   */
+  live?(text: string): void;
 }
 
 /**
@@ -221,10 +226,14 @@ function consoleIo(): CliIo {
   } catch {
     noColor = true; // no permission to read NO_COLOR: play safe
   }
+  const encoder = new TextEncoder();
   return {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
     color: !noColor && Deno.stdout.isTerminal(),
+    ...(Deno.stderr.isTerminal()
+      ? { live: (text: string) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${text}`)) }
+      : {}),
   };
 }
 

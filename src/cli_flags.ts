@@ -125,8 +125,8 @@ export interface CommandContext {
   positionals: string[];
   /** Reads an environment variable. */
   env: (name: string) => string | undefined;
-  /** Output. */
-  io: Terminal & { out(line: string): void; err(line: string): void };
+  /** Output; `live` replaces the terminal's current line, on a terminal only. */
+  io: Terminal & { out(line: string): void; err(line: string): void; live?(text: string): void };
 }
 
 /** A command: its help and its work. */

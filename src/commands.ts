@@ -16,12 +16,14 @@ import {
   withTarget,
 } from "./cli_flags.ts";
 import { requireAccess } from "./cli_permissions.ts";
+import { RunningLine } from "./cli_progress.ts";
 import { InvalidInputError } from "./errors.ts";
 import { EXIT, exitCodeForReason, UsageError } from "./exit_codes.ts";
 import type { MigrationStatus } from "./planner.ts";
 import type { MigrateResult, RollbackResult } from "./manager.ts";
 import { dirname, resolve } from "./paths.ts";
 import { formatVersion, runReport, statusReport } from "./report.ts";
+import type { StartedMigration } from "./step.ts";
 
 const DATABASE_FLAGS: FlagName[] = ["db", "dir", "table", "busy-timeout", "json", "quiet", "verbose", "help"];
 
@@ -163,11 +165,13 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
       });
     }
     const started = performance.now();
+    const running = c.io.live && !c.flags.quiet && !c.flags.json ? new RunningLine(c.io.live) : null;
+    const onMigrationStart = running ? (m: StartedMigration) => running.start(m) : undefined;
     const result = await untilSignalled<MigrateResult | RollbackResult>((signal) =>
       command === "migrate"
-        ? target.manager.migrate({ targetVersion, dryRun, backup, signal })
-        : target.manager.rollback({ steps, targetVersion, dryRun, backup, signal })
-    );
+        ? target.manager.migrate({ targetVersion, dryRun, backup, signal, onMigrationStart })
+        : target.manager.rollback({ steps, targetVersion, dryRun, backup, signal, onMigrationStart })
+    ).finally(() => running?.stop());
     const elapsedMs = performance.now() - started;
     if (dump !== undefined && !dryRun) {
       await (await import("./schema_commands.ts")).writeSchemaFile(target, dump);

@@ -40,7 +40,7 @@ import {
 } from "./planner.ts";
 import type { RunContext, RunOutcome, RunRequest } from "./runner.ts";
 import { type Wording, wordsOf } from "./wording.ts";
-import type { StepResult } from "./step.ts";
+import type { StartedMigration, StepResult } from "./step.ts";
 
 /** Options of a {@link MigrationManager}. */
 export interface MigrationManagerOptions {
@@ -91,6 +91,12 @@ export interface RunOptions {
    * transaction is rolled back ({@link RunInterruptedError}).
    */
   signal?: AbortSignal;
+  /**
+   * Called as each migration starts, inside the run, for a display of progress (the CLI shows on a
+   * terminal a migration that runs longer than two seconds). An error it throws fails the run,
+   * which is rolled back.
+   */
+  onMigrationStart?: (migration: StartedMigration) => void;
 }
 
 /** Options of {@link MigrationManager.migrate}. */
@@ -502,7 +508,12 @@ export class MigrationManager {
             )
             : undefined;
           const { executeRun } = await import("./runner.ts");
-          const outcome = await executeRun(this.#runContext(), { ...request, dryRun, signal: options.signal })
+          const outcome = await executeRun(this.#runContext(), {
+            ...request,
+            dryRun,
+            signal: options.signal,
+            onMigrationStart: options.onMigrationStart,
+          })
             .catch(
               async (error) => {
                 // Before anything of the run was kept, a database that refuses a write is read-only,

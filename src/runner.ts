@@ -26,6 +26,7 @@ import {
   recordOutsideStep,
   runStep,
   runStepOutsideTransaction,
+  type StartedMigration,
   type StepContext,
   StepFailed,
   type StepResult,
@@ -69,6 +70,8 @@ export interface RunRequest {
   dryRun?: boolean;
   /** Interrupts the run: what it did in its transaction is rolled back. */
   signal?: AbortSignal;
+  /** Told as each migration starts (see `RunOptions.onMigrationStart`). */
+  onMigrationStart?(migration: StartedMigration): void;
 }
 
 /** What a run did. */
@@ -220,6 +223,11 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
           steps.push(notPreviewed(migration, request.direction));
           break;
         }
+        request.onMigrationStart?.({
+          version: migration.version,
+          description: migration.description,
+          direction: request.direction,
+        });
         const step: StepContext = {
           tx,
           history: ctx.history,

@@ -45,6 +45,16 @@ export interface StepResult {
   preview?: StepPreview;
 }
 
+/** A migration a run is starting, as `RunOptions.onMigrationStart` is told. */
+export interface StartedMigration {
+  /** Its version. */
+  version: number;
+  /** Its description. */
+  description: string;
+  /** `"up"` when applying, `"down"` when rolling back. */
+  direction: Direction;
+}
+
 /** What a migration would change, measured in a dry run that is rolled back afterwards. */
 export interface StepPreview {
   /** Rows inserted, updated or deleted. */
