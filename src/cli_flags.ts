@@ -289,12 +289,14 @@ export function migrationsDirectory(c: CommandContext): string {
 
 /**
  * Refuses a database file this run may not read, or write when it exists or is to be created
- * (node:sqlite opens a file for both; a missing one that is only read is read as empty).
+ * (node:sqlite opens a file for both; a missing one that is only read is read as empty). Whether it
+ * exists cannot be asked without read access, so a run without it is told to add both.
  */
 function requireDatabaseAccess(path: string, flag: string, create: boolean): void {
   const origin = { flag, what: "the database", scope: dirname(path) };
-  requireAccess(path, ["read"], origin);
-  if (create || exists(path)) requireAccess(path, ["read", "write"], origin);
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted" || create || exists(path)) {
+    requireAccess(path, ["read", "write"], origin);
+  }
 }
 
 /**

@@ -59,7 +59,8 @@ Deno.test("a --db outside the migrate task's scope is refused naming --db and th
     assertRefusedFor(
       await task(["--db", db], root),
       new RegExp(
-        `may not read the database ${db} \\(--db\\).*Add --allow-read=${elsewhere} to the deno run flags`,
+        `may not read or write the database ${db} \\(--db\\).*Add --allow-read=${elsewhere} and ` +
+          `--allow-write=${elsewhere} to the deno run flags`,
       ),
     );
     assert.ok(!existsSync(db), "nothing was created");
