@@ -135,6 +135,7 @@ function toolHelp(): string {
     "",
     "Usage: deno task migrate [command] [flags]     (the command defaults to up)",
     '       deno task new "description" [--sql]',
+    "       deno task squash --to N [flags]",
     "",
     "Commands:",
     ...Object.entries(COMMANDS).map(([name, spec]) => `  ${usage(name, spec).padEnd(width)}${spec.summary}`),
@@ -157,7 +158,8 @@ function commandHelp(name: string, command: CommandSpec): string {
     return [`--${flag}${spec.value ? ` ${spec.value}` : ""}`, spec.help];
   });
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
-  const invocation = name === "new"
+  // `new` and `squash` write migration files, which only their own tasks may.
+  const invocation = name === "new" || name === "squash"
     ? `deno task ${usage(name, command)}`
     : `deno task migrate ${usage(name, command)}`;
   return [
