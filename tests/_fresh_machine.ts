@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { repoPath } from "./_util.ts";
+import { type CliRun, repoPath } from "./_util.ts";
 
 /** What a clone holds, less the tests' data; copied file by file so nothing generated comes along. */
 const CLONED = ["deno.json", "deno.lock", "mod.ts", "README.md", "src", "migrations", "tests", "bench"];
@@ -41,4 +41,30 @@ export function offlineEnv(dir: string): Record<string, string> {
 export function cachedNpmPackages(denoDir: string): string[] {
   const npm = join(denoDir, "npm");
   return existsSync(npm) ? [...Deno.readDirSync(npm)].map((entry) => entry.name) : [];
+}
+
+/** The words of a command line, with double-quoted arguments kept whole. */
+function words(command: string): string[] {
+  return [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+}
+
+/**
+ * Runs a `deno …` command line as a README writes it, in `cwd`, on the fresh machine of `dir` (see
+ * {@link offlineEnv}), with this Deno.
+ *
+ * @throws {Error} when the command is not a `deno` command.
+ */
+export async function runOffline(command: string, cwd: string, dir: string): Promise<CliRun> {
+  const [program, ...args] = words(command);
+  if (program !== "deno") throw new Error(`Not a deno command: ${command}`);
+  const output = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd,
+    clearEnv: true,
+    env: offlineEnv(dir),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
 }

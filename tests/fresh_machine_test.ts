@@ -5,23 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cachedNpmPackages, cloneRepository, offlineEnv } from "./_fresh_machine.ts";
+import { cachedNpmPackages, cloneRepository, runOffline } from "./_fresh_machine.ts";
 import { withTempDir } from "./_util.ts";
 
 Deno.test("deno task migrate on a fresh machine with no npm registry downloads nothing and migrates", async () => {
   await withTempDir(async (dir) => {
     const project = await cloneRepository(dir);
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "--quiet", "migrate"],
-      cwd: project,
-      clearEnv: true,
-      env: offlineEnv(dir),
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stdout = new TextDecoder().decode(output.stdout);
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.equal(output.code, 0, stderr);
+    const { code, stdout, stderr } = await runOffline("deno task --quiet migrate", project, dir);
+    assert.equal(code, 0, stderr);
     assert.doesNotMatch(stderr, /Download|npm/i);
     const data = join(project, "data");
     assert.equal(

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cloneRepository, offlineEnv } from "./_fresh_machine.ts";
+import { cloneRepository, runOffline } from "./_fresh_machine.ts";
 import { repoPath, withTempDir } from "./_util.ts";
 
 const README = Deno.readTextFileSync(repoPath("README.md"));
@@ -47,30 +47,10 @@ function masked(text: string, root: string): string {
     .trim();
 }
 
-/** The words of a command line, with double-quoted arguments kept whole. */
-function words(command: string): string[] {
-  return [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
-}
-
-async function run(command: string, root: string, dir: string) {
-  const [program, ...args] = words(command);
-  assert.equal(program, "deno", command);
-  const output = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: root,
-    clearEnv: true,
-    env: offlineEnv(dir),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
-}
-
 /** Runs each command and compares what it printed (stdout, else stderr) with what the README shows. */
 async function follow(commands: readonly Shown[], root: string, dir: string): Promise<void> {
   for (const { command, output } of commands) {
-    const result = await run(command, root, dir);
+    const result = await runOffline(command, root, dir);
     // On stderr, `deno task` first names the task it runs.
     const printed = output.startsWith("error:")
       ? result.stderr.split("\n").filter((line) => !line.startsWith("Task ")).join("\n")
