@@ -23,10 +23,11 @@ export type {
   RollbackResult,
   RunOptions,
 } from "./src/manager.ts";
+export type { Wording } from "./src/wording.ts";
 export { BaseMigration } from "./src/migration.ts";
 export type { Migration, MigrationInput, MigrationModule } from "./src/migration.ts";
 export type { MigrationStatus, MigrationStatusEntry, StatusProblem } from "./src/planner.ts";
-export type { StepPreview, StepResult } from "./src/step.ts";
+export type { StartedMigration, StepPreview, StepResult } from "./src/step.ts";
 export type { Executor } from "./src/executor.ts";
 export type {
   GuardedAction,

@@ -16,7 +16,7 @@ import { runR1 } from "./run_r1.ts";
 import { runFleet } from "./run_fleet.ts";
 import { sqldBinary } from "../tests/_sqld.ts";
 import { sourceRevision } from "./revision.ts";
-import { taskFlags } from "./task_flags.ts";
+import { taskFlags, widenedTo } from "./task_flags.ts";
 import { evaluateTargets } from "./targets.ts";
 import type { BenchReport } from "./types.ts";
 
@@ -33,7 +33,8 @@ export async function runBench(plan: BenchPlan, progress: (line: string) => void
   try {
     const memory = await detectMemoryMethod(scratch);
     const machine = describeMachine(memory);
-    const ctx: BenchContext = { scratch, flags: taskFlags("migrate"), memory, progress };
+    const flags = taskFlags("migrate");
+    const ctx: BenchContext = { scratch, flags: widenedTo(flags, scratch), memory, progress };
     const sqld = sqldBinary();
     const results = [
       ...await runW1(ctx, plan.w1),
@@ -51,7 +52,7 @@ export async function runBench(plan: BenchPlan, progress: (line: string) => void
       startedAt,
       durationS: (performance.now() - started) / 1000,
       machine,
-      taskFlags: ctx.flags,
+      taskFlags: flags,
       notes: notes(plan),
       results,
       fleet,

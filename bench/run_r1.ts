@@ -17,7 +17,7 @@ import { type BenchContext, boundSpec, cliSpec, smallMigrationsDir } from "./con
 import { measureProcess } from "./measure_process.ts";
 import { runPairs, timed } from "./pairs.ts";
 import { describeRuns, type SizeRuns } from "./plan.ts";
-import { taskFlags } from "./task_flags.ts";
+import { taskFlags, widenedTo } from "./task_flags.ts";
 import type { PairedResult } from "./types.ts";
 
 type Apply = (url: string, fetch: typeof globalThis.fetch) => Promise<void>;
@@ -28,7 +28,7 @@ export async function runR1(
   sqld: string,
   sizes: readonly SizeRuns[],
 ): Promise<PairedResult[]> {
-  const remote: BenchContext = { ...ctx, flags: taskFlags("migrate:remote") };
+  const remote: BenchContext = { ...ctx, flags: widenedTo(taskFlags("migrate:remote"), ctx.scratch) };
   const results: PairedResult[] = [];
   for (const size of sizes) {
     const dir = smallMigrationsDir(ctx, size.n);

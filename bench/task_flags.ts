@@ -28,3 +28,11 @@ export function taskFlags(task: string): string[] {
   }
   return flags;
 }
+
+/**
+ * Flags with their scoped file access widened to `dir` too, as a user widens them who points `--db`
+ * and `--dir` outside the default layout: the benchmark works in a scratch directory.
+ */
+export function widenedTo(flags: readonly string[], dir: string): string[] {
+  return flags.map((flag) => /^--allow-(read|write)=/.test(flag) ? `${flag},${dir}` : flag);
+}

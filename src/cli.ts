@@ -10,7 +10,9 @@ import { parseArgs } from "./args.ts";
 import { type CommandContext, type CommandSpec, type FlagName, FLAGS } from "./cli_flags.ts";
 import { COMMANDS } from "./commands.ts";
 import { EXIT, EXIT_MEANINGS, exitCodeOf, UsageError } from "./exit_codes.ts";
-import { MigrationError, StrataError } from "./errors.ts";
+import { isPermissionRefusal, readEnv } from "./cli_permissions.ts";
+import { StrataError } from "./errors.ts";
+import { nearestName } from "./nearest_name.ts";
 import { paint, type Terminal } from "./report.ts";
 
 export { EXIT } from "./exit_codes.ts";
@@ -21,18 +23,23 @@ export interface CliIo extends Terminal {
   out(line: string): void;
   /** Writes a line of error output. */
   err(line: string): void;
+  /**
+   * Replaces the terminal's current line with `text` (clears it when empty): on a terminal only,
+   * undefined where output is a file or a pipe.
+   */
+  live?(text: string): void;
 }
 
 /**
  * Runs the CLI with `argv` (without the program name) and returns the exit code.
  *
  * @param io Where output goes. @default the console, coloured on a terminal unless NO_COLOR is set
- * @param env Reads an environment variable. @default Deno.env.get
+ * @param env Reads an environment variable. @default Deno.env.get, refusing a variable the run may not read
  */
 export async function main(
   argv: readonly string[],
   io: CliIo = consoleIo(),
-  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+  env: (name: string) => string | undefined = (name) => readEnv(name, "--db"),
 ): Promise<number> {
   let verbose = argv.includes("--verbose");
   try {
@@ -43,12 +50,7 @@ export async function main(
       return EXIT.ok;
     }
     const command = COMMANDS[name];
-    if (!command) {
-      throw new UsageError(
-        `Unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(", ")}. Run "help" for usage.`,
-        name,
-      );
-    }
+    if (!command) throw unknownCommand(name);
     const rest = at === -1 ? [...argv] : [...argv.slice(0, at), ...argv.slice(at + 1)];
     const { flags, positionals } = parse(name, command, rest);
     verbose = flags.verbose === true;
@@ -79,6 +81,15 @@ function commandIndex(argv: readonly string[]): number {
   return -1;
 }
 
+/** The refusal of a command that does not exist, suggesting the one it most likely meant. */
+function unknownCommand(name: string): UsageError {
+  const meant = nearestName(name, Object.keys(COMMANDS));
+  const next = meant
+    ? `Did you mean ${meant}? Run "help" for every command.`
+    : `Commands: ${Object.keys(COMMANDS).join(", ")}. Run "help" for usage.`;
+  return new UsageError(`Unknown command "${name}". ${next}`, name);
+}
+
 /** The flags and positionals of `argv` for `command`, or an error naming the argument at fault. */
 function parse(
   name: string,
@@ -88,8 +99,9 @@ function parse(
   const parsed = parseArgs(argv, { known: FLAGS, accepted: command.flags });
   if ("kind" in parsed) {
     const { kind, flag } = parsed;
+    const meant = kind === "unknown" ? nearestName(flag.replace(/^-+/, ""), command.flags) : undefined;
     const problem = {
-      unknown: `unknown flag ${flag}`,
+      unknown: `unknown flag ${flag}${meant ? ` (did you mean --${meant}?)` : ""}`,
       "not-accepted": `${flag} does not apply to "${name}"`,
       "missing-value": `${flag} needs a value`,
       "unexpected-value": `${flag} takes no value`,
@@ -123,6 +135,7 @@ function toolHelp(): string {
     "",
     "Usage: deno task migrate [command] [flags]     (the command defaults to up)",
     '       deno task new "description" [--sql]',
+    "       deno task squash --to N [flags]",
     "",
     "Commands:",
     ...Object.entries(COMMANDS).map(([name, spec]) => `  ${usage(name, spec).padEnd(width)}${spec.summary}`),
@@ -145,7 +158,8 @@ function commandHelp(name: string, command: CommandSpec): string {
     return [`--${flag}${spec.value ? ` ${spec.value}` : ""}`, spec.help];
   });
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
-  const invocation = name === "new"
+  // `new` and `squash` write migration files, which only their own tasks may.
+  const invocation = name === "new" || name === "squash"
     ? `deno task ${usage(name, command)}`
     : `deno task migrate ${usage(name, command)}`;
   return [
@@ -173,21 +187,38 @@ function wrap(text: string, width: number): string {
   return [...lines, line].join("\n");
 }
 
+/**
+ * The error paragraph: the message, then with `--verbose` the chain of its causes, each message once
+ * (an engine's error and the toolkit's error made of it often say the same), and the stack of a bug.
+ */
 function errorReport(error: unknown, verbose: boolean, io: CliIo): string {
   const message = error instanceof Error ? error.message : String(error);
   const lines = [`${paint(io, "red", "error:")} ${message}`];
-  if (!(error instanceof StrataError) && !verbose) {
+  if (isPermissionRefusal(error)) {
+    lines.push(
+      "(Deno refused this run a permission its flags do not give: add the --allow-* flag it names to the " +
+        "deno run flags, in deno.json's task or your own command)",
+    );
+  } else if (!(error instanceof StrataError) && !verbose) {
     lines.push("(an unexpected error; run again with --verbose for details)");
   }
   if (verbose) {
-    let cause: unknown = error instanceof Error ? error.cause : undefined;
-    while (cause) {
-      lines.push(`caused by: ${cause instanceof Error ? cause.message : String(cause)}`);
+    const shown = new Set<string>();
+    for (let cause = error instanceof Error ? error.cause : undefined; cause;) {
+      const text = cause instanceof Error ? cause.message : String(cause);
+      if (!shown.has(text)) lines.push(`caused by: ${text}`);
+      shown.add(text);
       cause = cause instanceof Error ? cause.cause : undefined;
     }
-    if (error instanceof Error && error.stack && !(error instanceof MigrationError)) lines.push(error.stack);
+    if (error instanceof Error && error.stack && !(error instanceof StrataError)) lines.push(framesOf(error));
   }
   return lines.join("\n");
+}
+
+/** An error's stack without its first line, which repeats the message shown above it. */
+function framesOf(error: Error): string {
+  const head = `${error.name}: ${error.message}`;
+  return error.stack!.startsWith(head) ? error.stack!.slice(head.length).replace(/^\n/, "") : error.stack!;
 }
 
 function consoleIo(): CliIo {
@@ -197,10 +228,14 @@ function consoleIo(): CliIo {
   } catch {
     noColor = true; // no permission to read NO_COLOR: play safe
   }
+  const encoder = new TextEncoder();
   return {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
     color: !noColor && Deno.stdout.isTerminal(),
+    ...(Deno.stderr.isTerminal()
+      ? { live: (text: string) => Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${text}`)) }
+      : {}),
   };
 }
 

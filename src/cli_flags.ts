@@ -5,11 +5,12 @@
  * @module
  */
 import type { SqlEngine } from "./engine.ts";
+import { requireAccess, requireNet } from "./cli_permissions.ts";
 import { databasePath, isRemoteTarget, migrationCacheFile, openEngine } from "./database.ts";
 import { InvalidInputError } from "./errors.ts";
 import { UsageError } from "./exit_codes.ts";
 import { checkTableName } from "./history.ts";
-import { loadMigrations } from "./loader.ts";
+import { directoryPath, loadMigrations } from "./loader.ts";
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_MIGRATION_TIMEOUT_MS,
@@ -124,8 +125,8 @@ export interface CommandContext {
   positionals: string[];
   /** Reads an environment variable. */
   env: (name: string) => string | undefined;
-  /** Output. */
-  io: Terminal & { out(line: string): void; err(line: string): void };
+  /** Output; `live` replaces the terminal's current line, on a terminal only. */
+  io: Terminal & { out(line: string): void; err(line: string): void; live?(text: string): void };
 }
 
 /** A command: its help and its work. */
@@ -247,7 +248,11 @@ async function open(c: CommandContext, options: TargetOptions): Promise<OpenTarg
   if (table !== undefined) asUsage(() => checkTableName(table, "--table"));
   const { target, source } = databaseTarget(c);
   const path = isRemoteTarget(target) ? null : asUsage(() => databasePath(target, source ?? "--db"));
-  const migrations = await loadMigrations(c.flags.dir as string | undefined ?? "./migrations", {
+  const dir = migrationsDirectory(c);
+  requireAccess(dir, ["read"], { flag: "--dir", what: "the migrations directory" });
+  if (path === null) requireNet(target, source ?? "--db");
+  else if (path !== ":memory:") requireDatabaseAccess(path, source ?? "--db", options.create);
+  const migrations = await loadMigrations(dir, {
     cacheFile: options.cache ? migrationCacheFile(target) : undefined,
     writeCache: options.cache === "update",
   });
@@ -259,6 +264,7 @@ async function open(c: CommandContext, options: TargetOptions): Promise<OpenTarg
       busyTimeoutMs,
       migrationTimeoutMs,
       historyTable: table,
+      wording: "cli",
     })
       .registerMigrations(migrations);
     return {
@@ -273,6 +279,23 @@ async function open(c: CommandContext, options: TargetOptions): Promise<OpenTarg
   } catch (error) {
     await opened.close();
     throw error;
+  }
+}
+
+/** The absolute path of `--dir`, else `./migrations`. */
+export function migrationsDirectory(c: CommandContext): string {
+  return directoryPath(c.flags.dir as string | undefined ?? "./migrations");
+}
+
+/**
+ * Refuses a database file this run may not read, or write when it exists or is to be created
+ * (node:sqlite opens a file for both; a missing one that is only read is read as empty). Whether it
+ * exists cannot be asked without read access, so a run without it is told to add both.
+ */
+function requireDatabaseAccess(path: string, flag: string, create: boolean): void {
+  const origin = { flag, what: "the database", scope: dirname(path) };
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted" || create || exists(path)) {
+    requireAccess(path, ["read", "write"], origin);
   }
 }
 

@@ -9,16 +9,21 @@ import {
   type CommandContext,
   type CommandSpec,
   type FlagName,
+  migrationsDirectory,
   parseWholeNumber,
   print,
   wholeNumber,
   withTarget,
 } from "./cli_flags.ts";
+import { requireAccess } from "./cli_permissions.ts";
+import { RunningLine } from "./cli_progress.ts";
 import { InvalidInputError } from "./errors.ts";
 import { EXIT, exitCodeForReason, UsageError } from "./exit_codes.ts";
 import type { MigrationStatus } from "./planner.ts";
 import type { MigrateResult, RollbackResult } from "./manager.ts";
+import { dirname, resolve } from "./paths.ts";
 import { formatVersion, runReport, statusReport } from "./report.ts";
+import type { StartedMigration } from "./step.ts";
 
 const DATABASE_FLAGS: FlagName[] = ["db", "dir", "table", "busy-timeout", "json", "quiet", "verbose", "help"];
 
@@ -37,10 +42,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
   status: {
     usage: "[--json] [--exit-code]",
     summary: "show the version and each migration's state",
-    description: "Shows the database's version, the newest known migration, whether each is applied, " +
-      "and what would stop up. Writes nothing (no database, directory or cache file); a missing " +
-      "database is reported as version 0. With --exit-code it exits 0 only when up has nothing to do, " +
-      "3 when migrations are pending, and with up's own code when up would refuse.",
+    description: "Shows the database's version, the newest known migration, each migration's state, " +
+      "and what would stop up. Reads the migration files (those the file cache beside the database " +
+      "knows unchanged are only stat'ed), that cache and the database. Writes nothing of its own: no " +
+      "database, directory or cache file; a missing database is reported as version 0. Like any reader, " +
+      "SQLite itself rolls back a write that crashed half done (a hot journal) when it opens the file. " +
+      "With --exit-code it exits 0 only when up has nothing to do, 3 when migrations are pending, and " +
+      "with up's own code when up would refuse.",
     flags: [...DATABASE_FLAGS, "exit-code"],
     positionals: [],
     run: runStatus,
@@ -141,18 +149,30 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
   const dryRun = c.flags["dry-run"] === true;
   const backupDir = c.flags["backup-dir"] as string | undefined;
   const backup = c.flags.backup === true || backupDir !== undefined ? { dir: backupDir } : false;
+  const dump = c.flags.dump as string | undefined;
+  if (dump !== undefined) {
+    requireAccess(resolve(dump), ["write"], { flag: "--dump", what: "the schema file" });
+  }
   await withTarget(c, { create: command === "migrate" && !dryRun, cache: "update" }, async (target) => {
     if (command === "rollback" && !target.exists) {
       throw new InvalidInputError(`There is no database at ${target.path} to roll back.`, "--db");
     }
+    if (backup && !dryRun) {
+      const dir = resolve(backupDir ?? dirname(target.path));
+      requireAccess(dir, ["write"], {
+        flag: backupDir ? "--backup-dir" : "--backup",
+        what: "the backup directory",
+      });
+    }
     const started = performance.now();
+    const running = c.io.live && !c.flags.quiet && !c.flags.json ? new RunningLine(c.io.live) : null;
+    const onMigrationStart = running ? (m: StartedMigration) => running.start(m) : undefined;
     const result = await untilSignalled<MigrateResult | RollbackResult>((signal) =>
       command === "migrate"
-        ? target.manager.migrate({ targetVersion, dryRun, backup, signal })
-        : target.manager.rollback({ steps, targetVersion, dryRun, backup, signal })
-    );
+        ? target.manager.migrate({ targetVersion, dryRun, backup, signal, onMigrationStart })
+        : target.manager.rollback({ steps, targetVersion, dryRun, backup, signal, onMigrationStart })
+    ).finally(() => running?.stop());
     const elapsedMs = performance.now() - started;
-    const dump = c.flags.dump as string | undefined;
     if (dump !== undefined && !dryRun) {
       await (await import("./schema_commands.ts")).writeSchemaFile(target, dump);
     }
@@ -282,11 +302,14 @@ async function runNew(c: CommandContext): Promise<void> {
   if (description === undefined) {
     throw new UsageError('Give a description: new "add index on users email".', "description");
   }
-  const { createMigration } = await import("./generator.ts");
-  const created = await createMigration(description, {
-    dir: c.flags.dir as string | undefined,
-    sql: c.flags.sql === true,
+  const dir = migrationsDirectory(c);
+  requireAccess(dir, ["read", "write"], {
+    flag: "--dir",
+    what: "the migrations directory",
+    task: c.flags.dir === undefined ? 'deno task new "description"' : undefined,
   });
+  const { createMigration } = await import("./generator.ts");
+  const created = await createMigration(description, { dir, sql: c.flags.sql === true });
   print(
     c,
     created,

@@ -95,6 +95,7 @@ export class MigrationExecutor implements Executor {
   readonly #target: ExecutorTarget;
   readonly #direct: boolean;
   #mentionsReferences = false;
+  #ranSql = false;
 
   /**
    * Runs a migration's calls in `scope`, on `target`. `direct` runs them at once instead of queueing
@@ -113,6 +114,14 @@ export class MigrationExecutor implements Executor {
    */
   get mentionsReferences(): boolean {
     return this.#mentionsReferences;
+  }
+
+  /**
+   * Whether the migration ran any SQL: a statement, a query or a helper. False for an `up()` that
+   * only executes an empty script, as a new migration's template does until it is written.
+   */
+  get ranSql(): boolean {
+    return this.#ranSql;
   }
 
   exec(sql: string): Promise<void> {
@@ -188,6 +197,7 @@ export class MigrationExecutor implements Executor {
 
   #call<T>(what: string, sql: string, params: readonly unknown[], work: () => Promise<T>): Promise<T> {
     this.#mentionsReferences ||= REFERENCES.test(sql) || params.some(mentionsReferences);
+    this.#ranSql ||= what !== "db.exec()" || !statementsOf(sql).next().done;
     return this.#direct ? this.#scope.direct(what, work) : this.#scope.queue(what, work);
   }
 

@@ -415,7 +415,7 @@ export function parseSqlMigration(source: string, file: string): SqlSections {
       );
     }
   });
-  const sections = new Map<string, string>();
+  const sections = new Map<string, { sql: string; start: number }>();
   let transaction = true;
   markers.forEach(({ start, end, section, rest }, index) => {
     // Counted only for an error: it reads the text up to the marker.
@@ -445,7 +445,7 @@ export function parseSqlMigration(source: string, file: string): SqlSections {
     // The section is every line after its marker up to the next marker's line, without the line break
     // before it.
     const next = markers[index + 1];
-    sections.set(section, text.slice(end + 1, next ? next.start - 1 : text.length));
+    sections.set(section, { sql: text.slice(end + 1, next ? next.start - 1 : text.length), start: end + 1 });
   });
   const upSql = sections.get("up");
   if (upSql === undefined) {
@@ -455,17 +455,22 @@ export function parseSqlMigration(source: string, file: string): SqlSections {
       file,
     );
   }
-  return sqlSections(upSql, sections.get("down"), transaction);
+  return sqlSections(text, upSql, sections.get("down"), transaction);
 }
 
 /**
  * The sections as functions. Made here rather than in the parser, whose closures would keep the
  * parser's whole scope alive (its markers and map) for as long as the migration is loaded.
  */
-function sqlSections(upSql: string, downSql: string | undefined, transaction: boolean): SqlSections {
+function sqlSections(
+  text: string,
+  up: { sql: string; start: number },
+  down: { sql: string; start: number } | undefined,
+  transaction: boolean,
+): SqlSections {
   return {
-    up: sqlBody(upSql),
-    ...(downSql !== undefined ? { down: sqlBody(downSql) } : {}),
+    up: sqlBody(up.sql, { text, start: up.start }),
+    ...(down !== undefined ? { down: sqlBody(down.sql, { text, start: down.start }) } : {}),
     ...(transaction ? {} : { transaction: false as const }),
   };
 }

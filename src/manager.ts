@@ -39,7 +39,8 @@ import {
   unverifiedRecords,
 } from "./planner.ts";
 import type { RunContext, RunOutcome, RunRequest } from "./runner.ts";
-import type { StepResult } from "./step.ts";
+import { type Wording, wordsOf } from "./wording.ts";
+import type { StartedMigration, StepResult } from "./step.ts";
 
 /** Options of a {@link MigrationManager}. */
 export interface MigrationManagerOptions {
@@ -62,6 +63,13 @@ export interface MigrationManagerOptions {
    * @default {60000}
    */
   migrationTimeoutMs?: number;
+  /**
+   * Whose words messages use when they say what to do next: `"api"` names this API's options
+   * (`rollback({ targetVersion: 3 })`), `"cli"` the command line's flags (`migrate rollback --to 3`),
+   * as the CLI asks.
+   * @default {"api"}
+   */
+  wording?: Wording;
 }
 
 /** Options shared by {@link MigrationManager.migrate} and {@link MigrationManager.rollback}. */
@@ -83,6 +91,12 @@ export interface RunOptions {
    * transaction is rolled back ({@link RunInterruptedError}).
    */
   signal?: AbortSignal;
+  /**
+   * Called as each migration starts, inside the run, for a display of progress (the CLI shows on a
+   * terminal a migration that runs longer than two seconds). An error it throws fails the run,
+   * which is rolled back.
+   */
+  onMigrationStart?: (migration: StartedMigration) => void;
 }
 
 /** Options of {@link MigrationManager.migrate}. */
@@ -215,6 +229,7 @@ export class MigrationManager {
   readonly #history: HistoryStore;
   readonly #busyTimeoutMs: number;
   readonly #migrationTimeoutMs: number;
+  readonly #wording: Wording;
   #known: Migration[] = [];
   /** Versions missing between the known migrations, judged against each database read. */
   #gaps: VersionGap[] = [];
@@ -230,6 +245,7 @@ export class MigrationManager {
     this.#history = new HistoryStore(options.historyTable ?? DEFAULT_HISTORY_TABLE);
     this.#busyTimeoutMs = checkBusyTimeout(options.busyTimeoutMs);
     this.#migrationTimeoutMs = checkMigrationTimeout(options.migrationTimeoutMs);
+    this.#wording = options.wording ?? "api";
   }
 
   /**
@@ -322,7 +338,8 @@ export class MigrationManager {
     const outcome = await this.#run(options, {
       command: "migrate",
       direction: "up",
-      plan: (state) => writable(state, planMigrate(state, this.#known, options)),
+      plan: (state) =>
+        writable(state, planMigrate(state, this.#known, { ...options, wording: this.#wording })),
     });
     return { applied: outcome.steps.map((s) => s.version), ...outcome };
   }
@@ -339,7 +356,8 @@ export class MigrationManager {
     const outcome = await this.#run(options, {
       command: "rollback",
       direction: "down",
-      plan: (state) => writable(state, planRollback(state, this.#known, options)),
+      plan: (state) =>
+        writable(state, planRollback(state, this.#known, { ...options, wording: this.#wording })),
       check: (plan) =>
         assertReversible(plan, options.targetVersion !== undefined ? "targetVersion" : "steps"),
     });
@@ -404,7 +422,10 @@ export class MigrationManager {
       throw new DatabaseStateError(
         `The database's schema is not what migrations 1 to ${version} produce, so recording them as applied ` +
           `would be wrong: ${listForMessage(report.differences.map((d) => d.message), 5)}. Fix the schema, ` +
-          `choose another version, or record it anyway with force. Nothing was changed.`,
+          `choose another version, or record it anyway with \`${
+            wordsOf(this.#wording).force
+          }\`. Nothing was ` +
+          `changed.`,
         { reason: "drift", versions: [version] },
       );
     }
@@ -487,7 +508,12 @@ export class MigrationManager {
             )
             : undefined;
           const { executeRun } = await import("./runner.ts");
-          const outcome = await executeRun(this.#runContext(), { ...request, dryRun, signal: options.signal })
+          const outcome = await executeRun(this.#runContext(), {
+            ...request,
+            dryRun,
+            signal: options.signal,
+            onMigrationStart: options.onMigrationStart,
+          })
             .catch(
               async (error) => {
                 // Before anything of the run was kept, a database that refuses a write is read-only,
@@ -536,6 +562,7 @@ export class MigrationManager {
       history: this.#history,
       busyTimeoutMs: this.#busyTimeoutMs,
       migrationTimeoutMs: this.#migrationTimeoutMs,
+      wording: this.#wording,
       readState: (tx) => this.#readChecked(tx),
     };
   }
@@ -593,7 +620,9 @@ export class MigrationManager {
     try {
       return await work();
     } catch (error) {
-      throw error instanceof StrataError ? error : explainEngineError(error, await this.#file());
+      throw error instanceof StrataError
+        ? error
+        : explainEngineError(error, await this.#file(), this.#wording);
     } finally {
       if (previous < this.#busyTimeoutMs) await this.#engine.exec(`PRAGMA busy_timeout = ${previous}`);
     }
@@ -636,7 +665,7 @@ function assertReversible(plan: readonly Migration[], input: string): void {
 }
 
 /** Turns engine errors a user can meet before any migration runs into clear refusals naming the file. */
-function explainEngineError(error: unknown, file: string | null): unknown {
+function explainEngineError(error: unknown, file: string | null, wording: Wording): unknown {
   const message = error instanceof Error ? error.message : String(error);
   const database = file ? `The database ${file}` : "The database";
   if (/file is not a database|file is encrypted|malformed/i.test(message)) {
@@ -649,7 +678,7 @@ function explainEngineError(error: unknown, file: string | null): unknown {
   if (isBusyError(error)) {
     return new DatabaseStateError(
       `${database} is locked by another connection (${message}). Try again, or raise the busy timeout ` +
-        `(busyTimeoutMs, --busy-timeout). Nothing was changed.`,
+        `(${wordsOf(wording).busyTimeout}). Nothing was changed.`,
       { reason: "busy", cause: error },
     );
   }

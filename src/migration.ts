@@ -6,6 +6,7 @@
  */
 import { MigrationSetError } from "./errors.ts";
 import type { Executor } from "./executor.ts";
+import type { SqlSection } from "./sql_error_position.ts";
 
 /** One versioned change to a database schema or its data. */
 export interface Migration {
@@ -105,10 +106,17 @@ const SQL_BODIES = new WeakSet<object>();
 
 /**
  * The `up()` or `down()` of a `.sql` section: runs the section as one script. A step with such a body
- * ends with its one call, without waiting for stray calls, since it makes none.
+ * ends with its one call, without waiting for stray calls, since it makes none. Given where the
+ * section is in its file, an SQL error it meets says the line and column.
  */
-export function sqlBody(sql: string): (db: Executor) => Promise<void> {
-  const body = (db: Executor) => db.exec(sql);
+export function sqlBody(sql: string, section?: SqlSection): (db: Executor) => Promise<void> {
+  const body = section === undefined ? (db: Executor) => db.exec(sql) : async (db: Executor) => {
+    try {
+      await db.exec(sql);
+    } catch (error) {
+      throw (await import("./sql_error_position.ts")).locateSqlError(error, sql, section);
+    }
+  };
   SQL_BODIES.add(body);
   return body;
 }

@@ -16,6 +16,7 @@ import {
   type VersionGap,
   versionsIn,
 } from "./migration.ts";
+import { type Wording, wordsOf } from "./wording.ts";
 
 /** What a database has applied, with seed-era versions already turned into history entries. */
 export interface DatabaseState {
@@ -415,8 +416,9 @@ function describe(m: Migration): string {
 export function planMigrate(
   state: DatabaseState,
   known: readonly Migration[],
-  options: { targetVersion?: number } = {},
+  options: { targetVersion?: number; wording?: Wording } = {},
 ): Migration[] {
+  const words = wordsOf(options.wording);
   const latest = known.at(-1)?.version ?? 0;
   const target = options.targetVersion ?? latest;
   if (options.targetVersion !== undefined) {
@@ -429,14 +431,14 @@ export function planMigrate(
     if (target > latest) {
       throw new InvalidInputError(
         `Cannot migrate to version ${target}: the newest known migration is ${latest}. ` +
-          `Create the migration first, or leave out the target to apply everything.`,
+          `Create the migration first, or leave out ${words.target} to apply everything.`,
         "targetVersion",
       );
     }
     if (target < state.currentVersion) {
       throw new InvalidInputError(
         `Cannot migrate to version ${target}: the database is already at ${state.currentVersion}. ` +
-          `To go back, use rollback with targetVersion ${target}.`,
+          `To go back, use \`${words.rollbackTo(target)}\`.`,
         "targetVersion",
       );
     }
@@ -452,7 +454,7 @@ export function planMigrate(
 export function planRollback(
   state: DatabaseState,
   known: readonly Migration[],
-  options: { steps?: number; targetVersion?: number } = {},
+  options: { steps?: number; targetVersion?: number; wording?: Wording } = {},
 ): Migration[] {
   const appliedKnown = known.filter((m) => state.applied.has(m.version)).reverse();
   if (options.steps !== undefined && options.targetVersion !== undefined) {
@@ -469,7 +471,7 @@ export function planRollback(
     if (target > state.currentVersion) {
       throw new InvalidInputError(
         `Cannot roll back to version ${target}: the database is at ${state.currentVersion}. ` +
-          `To go forward, use migrate with targetVersion ${target}.`,
+          `To go forward, use \`${wordsOf(options.wording).migrateTo(target)}\`.`,
         "targetVersion",
       );
     }

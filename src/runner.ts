@@ -19,12 +19,14 @@ import { DatabaseStateError, type Direction, MigrationError, RunInterruptedError
 import type { HistoryStore } from "./history.ts";
 import { label, listForMessage, type Migration, resolveMigration } from "./migration.ts";
 import type { DatabaseState } from "./planner.ts";
+import { type Wording, wordsOf } from "./wording.ts";
 import {
   assertNoNewForeignKeyViolations,
   migrationFailure,
   recordOutsideStep,
   runStep,
   runStepOutsideTransaction,
+  type StartedMigration,
   type StepContext,
   StepFailed,
   type StepResult,
@@ -50,6 +52,8 @@ export interface RunContext {
   busyTimeoutMs: number;
   /** How long a migration may wait without running SQL, in milliseconds; 0 for no limit. */
   migrationTimeoutMs: number;
+  /** Whose words messages use for what to do next. */
+  wording: Wording;
 }
 
 /** One migrate or rollback run. */
@@ -66,6 +70,8 @@ export interface RunRequest {
   dryRun?: boolean;
   /** Interrupts the run: what it did in its transaction is rolled back. */
   signal?: AbortSignal;
+  /** Told as each migration starts (see `RunOptions.onMigrationStart`). */
+  onMigrationStart?(migration: StartedMigration): void;
 }
 
 /** What a run did. */
@@ -148,7 +154,7 @@ async function withForeignKeysDeferred<T>(
  * @throws {DatabaseStateError} with reason `"busy"` when another connection keeps the lock longer.
  */
 export async function beginWrite(
-  ctx: Pick<RunContext, "engine" | "busyTimeoutMs">,
+  ctx: Pick<RunContext, "engine" | "busyTimeoutMs" | "wording">,
 ): Promise<WriteTransaction> {
   try {
     return await ctx.engine.beginWrite();
@@ -157,7 +163,7 @@ export async function beginWrite(
     throw new DatabaseStateError(
       `The database is locked: another connection held its write lock for more than ${ctx.busyTimeoutMs} ms ` +
         `(the busy timeout). Another process may be migrating it or running a long write; try again, or ` +
-        `raise the busy timeout (busyTimeoutMs, --busy-timeout).`,
+        `raise the busy timeout (${wordsOf(ctx.wording).busyTimeout}).`,
       { reason: "busy", cause },
     );
   }
@@ -165,7 +171,7 @@ export async function beginWrite(
 
 /** Runs `work` in a write transaction, committing if it returns and rolling back if it throws. */
 export async function inWriteTransaction<T>(
-  ctx: Pick<RunContext, "engine" | "busyTimeoutMs">,
+  ctx: Pick<RunContext, "engine" | "busyTimeoutMs" | "wording">,
   work: (tx: WriteTransaction) => Promise<T>,
 ): Promise<T> {
   const tx = await beginWrite(ctx);
@@ -217,6 +223,11 @@ export async function executeRun(ctx: RunContext, request: RunRequest): Promise<
           steps.push(notPreviewed(migration, request.direction));
           break;
         }
+        request.onMigrationStart?.({
+          version: migration.version,
+          description: migration.description,
+          direction: request.direction,
+        });
         const step: StepContext = {
           tx,
           history: ctx.history,

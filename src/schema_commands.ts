@@ -5,11 +5,19 @@
  *
  * @module
  */
-import { type CommandContext, type OpenTarget, parseWholeNumber, print, withTarget } from "./cli_flags.ts";
+import {
+  type CommandContext,
+  migrationsDirectory,
+  type OpenTarget,
+  parseWholeNumber,
+  print,
+  withTarget,
+} from "./cli_flags.ts";
+import { requireAccess } from "./cli_permissions.ts";
 import { checkDrift } from "./drift.ts";
 import { InvalidInputError } from "./errors.ts";
 import { EXIT, UsageError } from "./exit_codes.ts";
-import { directoryPath } from "./loader.ts";
+import { resolve } from "./paths.ts";
 import { formatVersion } from "./report.ts";
 import { readSchema } from "./schema.ts";
 import { dumpSchema } from "./schema_dump.ts";
@@ -46,6 +54,7 @@ export async function runDump(c: CommandContext): Promise<void> {
       c.io.out(text.trimEnd());
       return;
     }
+    requireAccess(resolve(out), ["write"], { flag: "--out", what: "the schema file" });
     await Deno.writeTextFile(out, text);
     print(c, { database: target.path, file: out }, () => `Wrote the schema of ${target.path} to ${out}.`);
   });
@@ -96,12 +105,14 @@ export async function runSquash(c: CommandContext): Promise<void> {
   }
   const toVersion = parseWholeNumber(String(raw), "--to", 2);
   const referenceTables = String(c.flags.reference ?? "").split(",").map((t) => t.trim()).filter(Boolean);
-  const dir = directoryPath(c.flags.dir as string | undefined ?? "./migrations");
-  const result = await squashDirectory(dir, {
-    toVersion,
-    referenceTables,
-    archiveDir: c.flags["archive-dir"] as string | undefined,
-  });
+  const dir = migrationsDirectory(c);
+  const archiveDir = c.flags["archive-dir"] as string | undefined;
+  const task = c.flags.dir === undefined && archiveDir === undefined ? "deno task squash" : undefined;
+  requireAccess(dir, ["read", "write"], { flag: "--dir", what: "the migrations directory", task });
+  if (archiveDir !== undefined) {
+    requireAccess(resolve(archiveDir), ["write"], { flag: "--archive-dir", what: "the archive directory" });
+  }
+  const result = await squashDirectory(dir, { toVersion, referenceTables, archiveDir });
   print(
     c,
     result,

@@ -37,10 +37,23 @@ export interface StepResult {
   durationMs: number;
   /** Calls the migration made to the executor. */
   statements: number;
-  /** What the migration ran that did nothing (`PRAGMA foreign_keys` in its transaction). */
+  /**
+   * What the migration did that did nothing: `PRAGMA foreign_keys` in its transaction, or no SQL at
+   * all (an `up()` still empty).
+   */
   notices?: string[];
   /** In a dry run, what the migration would change. */
   preview?: StepPreview;
+}
+
+/** A migration a run is starting, as `RunOptions.onMigrationStart` is told. */
+export interface StartedMigration {
+  /** Its version. */
+  version: number;
+  /** Its description. */
+  description: string;
+  /** `"up"` when applying, `"down"` when rolling back. */
+  direction: Direction;
 }
 
 /** What a migration would change, measured in a dry run that is rolled back afterwards. */
@@ -169,6 +182,7 @@ export async function runStep(
       if (ctx.foreignKeys.declared) await assertNoNewForeignKeyViolations(ctx.tx, ctx.foreignKeys.baseline);
     }
     const durationMs = performance.now() - started;
+    if (!executor.ranSql) notices.push(ranNoSql(direction));
     if (direction === "up") {
       await ctx.history.record(ctx.tx, appliedEntry(migration, ctx.now(), durationMs, "applied"));
     } else {
@@ -183,6 +197,17 @@ export async function runStep(
     }
     throw new StepFailed(migration, direction, cause);
   }
+}
+
+/**
+ * The notice of a migration that ran no SQL: most often one written by `deno task new` and never
+ * filled in, which would otherwise be recorded as applied without a word.
+ */
+function ranNoSql(direction: Direction): string {
+  return direction === "up"
+    ? "it ran no SQL: its up() is empty, as a new migration's template leaves it. If it was meant to " +
+      "change something, roll it back, write it, and apply it again."
+    : "it ran no SQL: its down() is empty, so rolling it back undid nothing.";
 }
 
 function stepResult(
@@ -270,8 +295,9 @@ export async function runStepOutsideTransaction(
     );
   }
   const durationMs = performance.now() - started;
+  const notices = failure === null && !executor.ranSql ? [ranNoSql(direction)] : [];
   return {
-    step: stepResult(migration, direction, durationMs, scope.calls, []),
+    step: stepResult(migration, direction, durationMs, scope.calls, notices),
     failure,
     mentionsReferences: executor.mentionsReferences,
   };

@@ -2,8 +2,8 @@
  * Real libSQL servers for the remote tests: a primary, a replica of it, and a primary that requires a
  * JWT, each a `sqld` process on free 127.0.0.1 ports with its data in a temporary directory. Each test
  * starts the servers it needs, for a database of its own, and stops them when it ends; any server still
- * running when the test module ends, whether its tests passed or not, is killed by PID and its
- * directory removed.
+ * running when the test module ends, whether its tests passed or not, is killed and its directory
+ * removed.
  *
  * sqld is found at `SQLD_BIN`, else where `.ci/install_sqld` puts it. Without it the remote tests are
  * reported as ignored, with a warning saying how to install it; with `STRATA_REQUIRE_SQLD=1` (as CI
@@ -61,20 +61,24 @@ export function sqldBinary(): string | null {
   return null;
 }
 
-/** Servers still running, with their directories: killed and removed when the module's tests end. */
-const running = new Map<number, string>();
+/**
+ * Servers still running by PID, with their processes and directories: killed and removed when the
+ * module's tests end. Killed through their process, which the test task's `--allow-run` list allows;
+ * `Deno.kill()` of a PID needs `--allow-run` for every program.
+ */
+const running = new Map<number, { child: Deno.ChildProcess; dir: string }>();
 
 /** Kills a server and removes its data. */
 export function stopServer(server: SqldServer): void {
-  const dir = running.get(server.pid);
-  if (dir === undefined) return;
+  const entry = running.get(server.pid);
+  if (entry === undefined) return;
   running.delete(server.pid);
   try {
-    Deno.kill(server.pid, "SIGKILL");
+    entry.child.kill("SIGKILL");
   } catch {
     // Already gone.
   }
-  Deno.removeSync(dir, { recursive: true });
+  Deno.removeSync(entry.dir, { recursive: true });
 }
 
 globalThis.addEventListener("unload", () => {
@@ -118,7 +122,7 @@ async function startSqld(binary: string, flags: string[], authToken?: string): P
     stderr: "null",
   }).spawn();
   child.unref();
-  running.set(child.pid, dir);
+  running.set(child.pid, { child, dir });
   const server = { http: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}`, pid: child.pid };
   let exited = false;
   child.status.then(() => exited = true);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 
 const ROOT = new URL("../", import.meta.url);
@@ -54,11 +54,30 @@ export function schemaOf(db: DatabaseSync): Record<string, unknown>[] {
   }));
 }
 
-/** The permission flags of a deno.json task, so tests run the CLI exactly as users do. */
+/**
+ * The permission flags of a deno.json task, so tests run the CLI exactly as users do. A flag the task
+ * shell computes (`"--allow-run=$(…)"`) is left out: the processes tests start with these flags start
+ * none of their own.
+ */
 export function taskFlags(task: string): string[] {
   const config = JSON.parse(Deno.readTextFileSync(repoPath("deno.json")));
   const command: string = config.tasks[task];
   return command.split(/\s+/).filter((part) => part.startsWith("--allow-") || part.startsWith("--deny-"));
+}
+
+/** The directory temporary directories are made in. */
+const TEMP_ROOT = (() => {
+  const probe = Deno.makeTempDirSync();
+  Deno.removeSync(probe);
+  return dirname(probe);
+})();
+
+/**
+ * A task's flags with its scoped file access widened to the temporary directories tests work in, as
+ * a user widens them who points `--db` or `--dir` outside the default layout.
+ */
+export function widenedTaskFlags(task: string): string[] {
+  return taskFlags(task).map((flag) => /^--allow-(read|write)=/.test(flag) ? `${flag},${TEMP_ROOT}` : flag);
 }
 
 /** What a CLI run printed and returned. */
@@ -69,15 +88,17 @@ export interface CliRun {
 }
 
 /**
- * Runs `src/cli.ts` in a new Deno process with the `migrate` task's permissions (or another task's).
- * `env` adds to the environment.
+ * Runs `src/cli.ts` in a new Deno process with the `migrate` task's permissions (or another task's),
+ * widened to the temporary directories unless `exact`. `env` adds to the environment.
  */
 export async function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; task?: string } = {},
+  options: { cwd?: string; env?: Record<string, string>; task?: string; exact?: boolean } = {},
 ): Promise<CliRun> {
+  const task = options.task ?? "migrate";
+  const flags = options.exact ? taskFlags(task) : widenedTaskFlags(task);
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...taskFlags(options.task ?? "migrate"), repoPath("src/cli.ts"), ...args],
+    args: ["run", "--quiet", ...flags, repoPath("src/cli.ts"), ...args],
     cwd: options.cwd,
     env: { NO_COLOR: "1", ...options.env },
     stdout: "piped",
@@ -88,10 +109,13 @@ export async function runCli(
   return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
 }
 
-/** Starts `src/cli.ts` in a child process, with the `migrate` task's permissions, that a test can kill. */
+/**
+ * Starts `src/cli.ts` in a child process, with the `migrate` task's permissions widened to the
+ * temporary directories, that a test can kill.
+ */
 export function spawnCli(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...taskFlags("migrate"), repoPath("src/cli.ts"), ...args],
+    args: ["run", "--quiet", ...widenedTaskFlags("migrate"), repoPath("src/cli.ts"), ...args],
     env: { NO_COLOR: "1" },
     stdout: "null",
     stderr: "null",

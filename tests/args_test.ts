@@ -127,6 +127,22 @@ for (
       'error: Invalid arguments for "status": unknown flag --foo. Run "status --help" for its flags.',
     ],
     [
+      ["stauts"],
+      'error: Unknown command "stauts". Did you mean status? Run "help" for every command.',
+    ],
+    [
+      ["status", "--jsn"],
+      'error: Invalid arguments for "status": unknown flag --jsn (did you mean --json?). Run "status --help" for its flags.',
+    ],
+    [
+      ["rollback", "--stpes", "2"],
+      'error: Invalid arguments for "rollback": unknown flag --stpes (did you mean --steps?). Run "rollback --help" for its flags.',
+    ],
+    [
+      ["frobnicate"],
+      'error: Unknown command "frobnicate". Commands: up, status, rollback, validate, accept, mark, check, dump, baseline, squash, new. Run "help" for usage.',
+    ],
+    [
       ["status", "-h"],
       'error: Invalid arguments for "status": unknown flag -h. Run "status --help" for its flags.',
     ],

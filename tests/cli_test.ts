@@ -318,6 +318,9 @@ Deno.test("--help prints the commands, and <command> --help its flags", async ()
   }
 
   assertOk(await runCli(["help"]));
+  assert.match(help.stdout, /^ {7}deno task squash --to N \[flags\]$/m);
+  const squash = await runCli(["squash", "--help"]);
+  assert.match(squash.stdout, /^Usage: deno task squash --to N/, "squash runs through its own task");
 });
 
 Deno.test("new, with the new task's permissions, writes the next numbered .ts file", async () => {

@@ -66,6 +66,7 @@ Deno.test("a process gives up with a clear error when the lock is held longer th
         const run = await runCli(["--db", db, "--dir", migrations, "--busy-timeout", "200"]);
         assert.equal(run.code, 1);
         assert.match(run.stderr, /locked.*200 ms/s);
+        assert.match(run.stderr, /raise the busy timeout \(--busy-timeout\)/, "in the CLI's words");
         assert.doesNotMatch(run.stderr, /\n\s+at /);
       } finally {
         holder.exec("ROLLBACK");

@@ -11,8 +11,8 @@ import {
   fileBytes,
   repoPath,
   runCli,
-  taskFlags,
   waitForFile,
+  widenedTaskFlags,
   withDatabase,
   withTempDir,
   writeFiles,
@@ -269,7 +269,16 @@ async function interruptedRun(root: string, signal: "SIGINT" | "SIGTERM"): Promi
       `await new Promise((resolve) => setTimeout(resolve, 600_000)); } };\n`,
   );
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...taskFlags("migrate"), repoPath("src/cli.ts"), "--db", db, "--dir", dir],
+    args: [
+      "run",
+      "--quiet",
+      ...widenedTaskFlags("migrate"),
+      repoPath("src/cli.ts"),
+      "--db",
+      db,
+      "--dir",
+      dir,
+    ],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

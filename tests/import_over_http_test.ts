@@ -5,39 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { extname, join, normalize, relative } from "node:path";
+import { join } from "node:path";
+import { withStaticServer } from "./_static_server.ts";
 import { repoPath, withTempDir } from "./_util.ts";
 
 const ROOT = repoPath("./");
 
-const CONTENT_TYPES: Record<string, string> = {
-  ".ts": "application/typescript; charset=utf-8",
-  ".json": "application/json",
-};
-
-/** Serves the repository's files; records every path asked for and the content type sent. */
-async function withRepositoryServer(
+/** Serves the repository, `.ts` files as TypeScript. */
+function withRepositoryServer(
   fn: (origin: string, served: Map<string, string>) => Promise<void>,
 ): Promise<void> {
-  const served = new Map<string, string>();
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
-    const path = decodeURIComponent(new URL(request.url).pathname);
-    const file = normalize(join(ROOT, path));
-    if (relative(ROOT, file).startsWith("..")) return new Response("outside the repository", { status: 403 });
-    try {
-      const body = await Deno.readFile(file);
-      const type = CONTENT_TYPES[extname(file)] ?? "text/plain; charset=utf-8";
-      served.set(path, type);
-      return new Response(body, { headers: { "content-type": type } });
-    } catch {
-      return new Response("not found", { status: 404 });
-    }
-  });
-  try {
-    await fn(`http://127.0.0.1:${server.addr.port}`, served);
-  } finally {
-    await server.shutdown();
-  }
+  return withStaticServer({ typescript: "application/typescript; charset=utf-8" }, fn);
 }
 
 /** Runs `deno run --no-lock` on a script with a temporary DENO_DIR and only the given permissions. */
@@ -144,7 +122,10 @@ Deno.test("the CLI run from a URL writes a migration importing its types from th
         join(dir, "migrations"),
       ]);
       assert.equal(migrate.code, 0, migrate.stderr);
-      assert.match(migrate.stdout, /Applied 001 from a url .*\n.* is now at version 1/);
+      assert.match(
+        migrate.stdout,
+        /Applied 001 from a url .*\n  note: it ran no SQL.*\n.* is now at version 1/,
+      );
     });
   });
 });

@@ -22,8 +22,8 @@ import {
   recordingMigrations,
   repoPath,
   runCli,
-  taskFlags,
   waitForFile,
+  widenedTaskFlags,
   withTempDir,
   writeFiles,
 } from "./_util.ts";
@@ -163,7 +163,7 @@ remoteTest(
           args: [
             "run",
             "--quiet",
-            ...taskFlags("migrate:remote"),
+            ...widenedTaskFlags("migrate:remote"),
             repoPath("src/cli.ts"),
             "--db",
             pair.primary.http,

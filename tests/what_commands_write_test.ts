@@ -4,8 +4,9 @@
  * says it made), and nothing when it fails on a new database.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { runCli, withTempDir, writeFiles } from "./_util.ts";
+import { runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 const FILES = {
   "001_users.sql":
@@ -216,5 +217,38 @@ Deno.test("a relative file: URL is relative to the working directory", async () 
       cwd: root,
     });
     assert.deepEqual([JSON.parse(status.stdout).database, JSON.parse(status.stdout).currentVersion], [db, 2]);
+  });
+});
+
+Deno.test("status --help says what it reads and writes, and SQLite's own rollback of a hot journal is all it writes", async () => {
+  const help = await runCli(["status", "--help"]);
+  const text = help.stdout.replaceAll("\n", " ");
+  assert.match(text, /Reads the migration files .*that cache and the database\./);
+  assert.match(text, /Writes nothing of its own: no database, directory or cache file/);
+  assert.match(text, /SQLite itself rolls back a write that crashed half done \(a hot journal\)/);
+  await withTempDir(async (root) => {
+    const dir = await writeFiles(join(root, "migrations"), FILES);
+    const db = join(root, "app.db");
+    assert.equal((await runCli(["--db", db, "--dir", dir])).code, 0);
+    const crashed = join(root, "crashed.db");
+    await withDatabase(db, (writer) => {
+      // A write half done, copied as a crash leaves it: the file and its journal, with no lock held.
+      writer.exec("PRAGMA cache_size = 1; BEGIN; CREATE TABLE big (x);");
+      writer.exec(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) " +
+          "INSERT INTO big SELECT randomblob(500) FROM n",
+      );
+      Deno.copyFileSync(db, crashed);
+      Deno.copyFileSync(`${db}-journal`, `${crashed}-journal`);
+      writer.exec("ROLLBACK");
+    });
+    assert.ok(Deno.statSync(`${crashed}-journal`).size > 0, "a hot journal is there");
+    const status = await runCli(["status", "--db", crashed, "--dir", dir]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /Version\s+2 of 2, up to date/);
+    assert.ok(!existsSync(`${crashed}-journal`), "SQLite rolled the hot journal back");
+    await withDatabase(crashed, (after) => {
+      assert.equal(after.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'big'").get()?.n, 0);
+    });
   });
 });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { repoPath, taskFlags } from "../_util.ts";
+import { repoPath, widenedTaskFlags } from "../_util.ts";
 import type { KillPlan } from "./plan.ts";
 
 /** What one CLI process did, for the trial's report. */
@@ -26,7 +26,7 @@ export interface ProcessRecord {
 }
 
 const CLI = repoPath("src/cli.ts");
-const FLAGS = taskFlags("migrate");
+const FLAGS = widenedTaskFlags("migrate");
 /** Longer than any trial's run takes: a process still running then is stuck. */
 const TIME_LIMIT_MS = 30_000;
 
