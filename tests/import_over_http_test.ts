@@ -124,7 +124,7 @@ Deno.test("the CLI run from a URL writes a migration importing its types from th
       assert.equal(migrate.code, 0, migrate.stderr);
       assert.match(
         migrate.stdout,
-        /Applied 001 from a url .*\n  note: it ran no SQL.*\n.* is now at version 1/,
+        /Applied 001 from a url .*\n {2}note: it ran no SQL.*\n.* is now at version 1/,
       );
     });
   });
