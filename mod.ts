@@ -13,7 +13,7 @@
  *
  * @module
  */
-export { MigrationManager } from "./src/manager.ts";
+export { MigrationManager } from "./src/core/manager.ts";
 export type {
   BaselineResult,
   MigrateOptions,
@@ -22,13 +22,13 @@ export type {
   RollbackOptions,
   RollbackResult,
   RunOptions,
-} from "./src/manager.ts";
-export type { Wording } from "./src/wording.ts";
-export { BaseMigration } from "./src/migration.ts";
-export type { Migration, MigrationInput, MigrationModule } from "./src/migration.ts";
-export type { MigrationStatus, MigrationStatusEntry, StatusProblem } from "./src/planner.ts";
-export type { StartedMigration, StepPreview, StepResult } from "./src/step.ts";
-export type { Executor } from "./src/executor.ts";
+} from "./src/core/manager.ts";
+export type { Wording } from "./src/core/wording.ts";
+export { BaseMigration } from "./src/core/migration.ts";
+export type { Migration, MigrationInput, MigrationModule } from "./src/core/migration.ts";
+export type { MigrationStatus, MigrationStatusEntry, StatusProblem } from "./src/core/planner.ts";
+export type { StartedMigration, StepPreview, StepResult } from "./src/core/step.ts";
+export type { Executor } from "./src/core/executor.ts";
 export type {
   GuardedAction,
   Row,
@@ -40,8 +40,8 @@ export type {
   SqlValue,
   StatementGuard,
   WriteTransaction,
-} from "./src/engine.ts";
-export { SqliteError } from "./src/engine.ts";
+} from "./src/engines/engine.ts";
+export { SqliteError } from "./src/engines/engine.ts";
 export type { DatabaseInput } from "./src/engines/detect.ts";
 export type { DbSqliteDatabase, DbSqliteStatement } from "./src/engines/db_sqlite.ts";
 export type { BetterSqliteDatabase, BetterSqliteStatement } from "./src/engines/better_sqlite.ts";
@@ -51,11 +51,11 @@ export type {
   LibsqlStatement,
   LibsqlTransaction,
 } from "./src/engines/libsql_client.ts";
-export { loadMigrations, type LoadOptions } from "./src/loader.ts";
-export { openDatabase } from "./src/database.ts";
-export type { OpenDatabaseOptions, OpenedDatabase, RemoteDatabaseUrl } from "./src/database.ts";
-export { createMigration } from "./src/generator.ts";
-export type { CreatedMigration, CreateMigrationOptions } from "./src/generator.ts";
+export { loadMigrations, type LoadOptions } from "./src/source/loader.ts";
+export { openDatabase } from "./src/core/open_database.ts";
+export type { OpenDatabaseOptions, OpenedDatabase, RemoteDatabaseUrl } from "./src/core/open_database.ts";
+export { createMigration } from "./src/cli/generator.ts";
+export type { CreatedMigration, CreateMigrationOptions } from "./src/cli/generator.ts";
 export {
   DatabaseStateError,
   InvalidInputError,
@@ -65,21 +65,21 @@ export {
   RunInterruptedError,
   SchemaChangeError,
   StrataError,
-} from "./src/errors.ts";
-export type { DatabaseStateReason, Direction } from "./src/errors.ts";
-export { rebuildTable } from "./src/rebuild.ts";
-export type { RebuildResult, TableChange } from "./src/rebuild.ts";
-export { batchCopy, batchUpdate } from "./src/data_migration.ts";
+} from "./src/shared/errors.ts";
+export type { DatabaseStateReason, Direction } from "./src/shared/errors.ts";
+export { rebuildTable } from "./src/helpers/rebuild.ts";
+export type { RebuildResult, TableChange } from "./src/helpers/rebuild.ts";
+export { batchCopy, batchUpdate } from "./src/helpers/data_migration.ts";
 export type {
   BatchCopyOptions,
   BatchOptions,
   BatchProgress,
   BatchSummary,
   BatchUpdateOptions,
-} from "./src/data_migration.ts";
-export { formatBatchSummary, formatProgress, progressPrinter } from "./src/progress.ts";
-export type { ProgressPrinterOptions } from "./src/progress.ts";
-export { readSchema } from "./src/schema.ts";
+} from "./src/helpers/data_migration.ts";
+export { formatBatchSummary, formatProgress, progressPrinter } from "./src/helpers/progress.ts";
+export type { ProgressPrinterOptions } from "./src/helpers/progress.ts";
+export { readSchema } from "./src/schema/model.ts";
 export type {
   ColumnSchema,
   DatabaseSchema,
@@ -89,21 +89,21 @@ export type {
   TableSchema,
   TriggerSchema,
   ViewSchema,
-} from "./src/schema.ts";
-export type { SqlSource } from "./src/sql_source.ts";
-export { diffSchemas } from "./src/schema_diff.ts";
-export type { DiffSchemasOptions, SchemaDifference } from "./src/schema_diff.ts";
-export { dumpSchema } from "./src/schema_dump.ts";
-export type { DumpSchemaOptions } from "./src/schema_dump.ts";
-export { checkDrift, replayMigrations } from "./src/drift.ts";
-export type { CheckDriftOptions, DriftReport, ReplayOptions } from "./src/drift.ts";
-export { findDestructiveChanges } from "./src/destructive.ts";
-export type { DestructiveChange } from "./src/destructive.ts";
-export { archiveMigrations, readReferenceData, squashMigration } from "./src/squash.ts";
+} from "./src/schema/model.ts";
+export type { SqlSource } from "./src/schema/source.ts";
+export { diffSchemas } from "./src/schema/diff.ts";
+export type { DiffSchemasOptions, SchemaDifference } from "./src/schema/diff.ts";
+export { dumpSchema } from "./src/schema/dump.ts";
+export type { DumpSchemaOptions } from "./src/schema/dump.ts";
+export { checkDrift, replayMigrations } from "./src/schema/drift.ts";
+export type { CheckDriftOptions, DriftReport, ReplayOptions } from "./src/schema/drift.ts";
+export { findDestructiveChanges } from "./src/schema/destructive.ts";
+export type { DestructiveChange } from "./src/schema/destructive.ts";
+export { archiveMigrations, readReferenceData, squashMigration } from "./src/schema/squash.ts";
 export type {
   ArchivedFile,
   ArchiveOptions,
   ReferenceData,
   SquashedMigration,
   SquashOptions,
-} from "./src/squash.ts";
+} from "./src/schema/squash.ts";

@@ -23,9 +23,9 @@ export interface BenchContext {
   progress: (line: string) => void;
 }
 
-/** `deno run <migrate flags> src/cli.ts …args`. */
+/** `deno run <migrate flags> src/cli/main.ts …args`. */
 export function cliSpec(ctx: BenchContext, args: string[]): ProcessSpec {
-  return { program: Deno.execPath(), args: ["run", ...ctx.flags, repoPath("src/cli.ts"), ...args] };
+  return { program: Deno.execPath(), args: ["run", ...ctx.flags, repoPath("src/cli/main.ts"), ...args] };
 }
 
 /** `deno run <migrate flags> bench/bounds/<script> …args`. */

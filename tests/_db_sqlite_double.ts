@@ -16,7 +16,7 @@
  * @module
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import { tokenize } from "../src/sql_tokens.ts";
+import { tokenize } from "../src/sql/tokens.ts";
 
 type Params = unknown[];
 

@@ -5,8 +5,8 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { Executor } from "../src/executor.ts";
-import { MigrationManager } from "../src/manager.ts";
+import type { Executor } from "../src/core/executor.ts";
+import { MigrationManager } from "../src/core/manager.ts";
 
 /** Applies one migration whose `up()` is `up`, as the next version of `db`. */
 export async function migrateOnce(

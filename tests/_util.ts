@@ -88,7 +88,7 @@ export interface CliRun {
 }
 
 /**
- * Runs `src/cli.ts` in a new Deno process with the `migrate` task's permissions (or another task's),
+ * Runs `src/cli/main.ts` in a new Deno process with the `migrate` task's permissions (or another task's),
  * widened to the temporary directories unless `exact`. `env` adds to the environment.
  */
 export async function runCli(
@@ -98,7 +98,7 @@ export async function runCli(
   const task = options.task ?? "migrate";
   const flags = options.exact ? taskFlags(task) : widenedTaskFlags(task);
   const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...flags, repoPath("src/cli.ts"), ...args],
+    args: ["run", "--quiet", ...flags, repoPath("src/cli/main.ts"), ...args],
     cwd: options.cwd,
     env: { NO_COLOR: "1", ...options.env },
     stdout: "piped",
@@ -110,12 +110,12 @@ export async function runCli(
 }
 
 /**
- * Starts `src/cli.ts` in a child process, with the `migrate` task's permissions widened to the
+ * Starts `src/cli/main.ts` in a child process, with the `migrate` task's permissions widened to the
  * temporary directories, that a test can kill.
  */
 export function spawnCli(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...widenedTaskFlags("migrate"), repoPath("src/cli.ts"), ...args],
+    args: ["run", "--quiet", ...widenedTaskFlags("migrate"), repoPath("src/cli/main.ts"), ...args],
     env: { NO_COLOR: "1" },
     stdout: "null",
     stderr: "null",

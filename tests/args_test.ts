@@ -2,8 +2,8 @@
  * The argument parser, and the messages the CLI makes of its problems.
  */
 import assert from "node:assert/strict";
-import { type ArgsProblem, parseArgs, type ParsedArgs } from "../src/args.ts";
-import { main } from "../src/cli.ts";
+import { type ArgsProblem, parseArgs, type ParsedArgs } from "../src/cli/args.ts";
+import { main } from "../src/cli/main.ts";
 
 const KNOWN = {
   db: { type: "string" },

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { InvalidInputError, MigrationManager } from "../mod.ts";
-import { backupDatabase } from "../src/backup.ts";
+import { backupDatabase } from "../src/core/backup.ts";
 import { NodeSqliteEngine } from "../src/engines/node_sqlite.ts";
 import { runCli, spawnCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 

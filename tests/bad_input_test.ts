@@ -13,8 +13,8 @@ import {
   MigrationManager,
   openDatabase,
 } from "../mod.ts";
-import { openEngine } from "../src/database.ts";
-import type { Executor } from "../src/executor.ts";
+import { openEngine } from "../src/core/open_database.ts";
+import type { Executor } from "../src/core/executor.ts";
 import { fileBytes, runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 const GOOD = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { loadMigrations } from "../mod.ts";
-import { checksumOf } from "../src/checksum.ts";
+import { checksumOf } from "../src/source/checksum.ts";
 import { withTempDir } from "./_util.ts";
 
 /** A deterministic pseudo-random sequence (mulberry32), so a failure can be replayed. */

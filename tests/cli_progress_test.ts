@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "../src/cli.ts";
-import { RunningLine } from "../src/cli_progress.ts";
+import { main } from "../src/cli/main.ts";
+import { RunningLine } from "../src/cli/progress.ts";
 import { runCli, withTempDir, writeFiles } from "./_util.ts";
 
 const SLOW = {

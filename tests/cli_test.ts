@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadMigrations, MigrationManager } from "../mod.ts";
-import { type CommandContext, print } from "../src/cli_flags.ts";
+import { type CommandContext, print } from "../src/cli/flags.ts";
 import { type CliRun, fileBytes, repoPath, runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 const MIGRATIONS = repoPath("migrations");

@@ -5,7 +5,7 @@ import {
   parseCreateIndex,
   parseCreateTable,
   triggerEvent,
-} from "../src/create_statements.ts";
+} from "../src/sql/create_statements.ts";
 
 Deno.test("parseCreateTable() finds columns, their checks, collations and generated expressions, and table constraints", () => {
   const table = parseCreateTable(`CREATE TABLE IF NOT EXISTS main."my table" (

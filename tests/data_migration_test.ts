@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { batchCopy, type BatchProgress, type BatchSummary, batchUpdate } from "../src/data_migration.ts";
-import { InvalidInputError, MigrationError } from "../src/errors.ts";
+import {
+  batchCopy,
+  type BatchProgress,
+  type BatchSummary,
+  batchUpdate,
+} from "../src/helpers/data_migration.ts";
+import { InvalidInputError, MigrationError } from "../src/shared/errors.ts";
 import { migrateOnce, rows } from "./_migrate.ts";
 import { withTempDir } from "./_util.ts";
 

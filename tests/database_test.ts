@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isRemoteTarget, openEngine } from "../src/database.ts";
+import { isRemoteTarget, openEngine } from "../src/core/open_database.ts";
 import { type Executor, MigrationManager, openDatabase } from "../mod.ts";
 import { repoPath, withTempDir } from "./_util.ts";
 
@@ -72,7 +72,9 @@ Deno.test("openEngine() reaches a remote libSQL server with --allow-net alone: n
     const script = join(dir, "remote.ts");
     await Deno.writeTextFile(
       script,
-      `import { openEngine } from ${JSON.stringify(new URL("../src/database.ts", import.meta.url).href)};
+      `import { openEngine } from ${
+        JSON.stringify(new URL("../src/core/open_database.ts", import.meta.url).href)
+      };
 const { engine, close } = await openEngine("http://127.0.0.1:9");
 await engine.query("SELECT 1", []).catch((error) => console.log(error.message));
 await close();`,

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { openDatabase } from "../src/database.ts";
-import { checkDrift, replayMigrations } from "../src/drift.ts";
-import { DatabaseStateError } from "../src/errors.ts";
-import { loadMigrations } from "../src/loader.ts";
-import { MigrationManager } from "../src/manager.ts";
-import type { Migration } from "../src/migration.ts";
-import { rebuildTable } from "../src/rebuild.ts";
+import { openDatabase } from "../src/core/open_database.ts";
+import { checkDrift, replayMigrations } from "../src/schema/drift.ts";
+import { DatabaseStateError } from "../src/shared/errors.ts";
+import { loadMigrations } from "../src/source/loader.ts";
+import { MigrationManager } from "../src/core/manager.ts";
+import type { Migration } from "../src/core/migration.ts";
+import { rebuildTable } from "../src/helpers/rebuild.ts";
 import { repoPath, withTempDir } from "./_util.ts";
 
 const messages = (report: { differences: { message: string }[] }) => report.differences.map((d) => d.message);

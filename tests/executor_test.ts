@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { type Executor, type Migration, MigrationError, MigrationManager } from "../mod.ts";
-import { normalizeParam } from "../src/executor.ts";
+import { normalizeParam } from "../src/core/executor.ts";
 import { schemaOf } from "./_util.ts";
 
 /**

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "../src/cli.ts";
-import { EXIT, EXIT_MEANINGS } from "../src/exit_codes.ts";
+import { main } from "../src/cli/main.ts";
+import { EXIT, EXIT_MEANINGS } from "../src/cli/exit_codes.ts";
 import {
   type CliRun,
   fileBytes,
@@ -273,7 +273,7 @@ async function interruptedRun(root: string, signal: "SIGINT" | "SIGTERM"): Promi
       "run",
       "--quiet",
       ...widenedTaskFlags("migrate"),
-      repoPath("src/cli.ts"),
+      repoPath("src/cli/main.ts"),
       "--db",
       db,
       "--dir",

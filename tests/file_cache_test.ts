@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { loadMigrations, type Migration, MigrationFileError, MigrationManager } from "../mod.ts";
-import { checksumOf } from "../src/checksum.ts";
-import { identityOf, isSettled, readFileCache } from "../src/file_cache.ts";
-import { exists } from "../src/paths.ts";
+import { checksumOf } from "../src/source/checksum.ts";
+import { identityOf, isSettled, readFileCache } from "../src/source/file_cache.ts";
+import { exists } from "../src/shared/paths.ts";
 import { runCli, withTempDir, writeFiles } from "./_util.ts";
 
 const CREATE_A = "-- migrate:up\nCREATE TABLE a (x);\n-- migrate:down\nDROP TABLE a;\n";

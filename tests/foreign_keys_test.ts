@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { MigrationError, MigrationManager } from "../mod.ts";
-import type { SqlEngine } from "../src/engine.ts";
+import type { SqlEngine } from "../src/engines/engine.ts";
 import { NodeSqliteEngine } from "../src/engines/node_sqlite.ts";
 import { schemaOf } from "./_util.ts";
 

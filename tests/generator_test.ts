@@ -9,7 +9,7 @@ import {
   MigrationFileError,
   MigrationManager,
 } from "../mod.ts";
-import { slugify } from "../src/generator.ts";
+import { slugify } from "../src/cli/generator.ts";
 import { schemaOf, withTempDir, writeFiles } from "./_util.ts";
 
 async function listDir(dir: string): Promise<string[]> {

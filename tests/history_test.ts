@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { MigrationManager } from "../mod.ts";
-import type { SqlEngine } from "../src/engine.ts";
+import type { SqlEngine } from "../src/engines/engine.ts";
 import { NodeSqliteEngine } from "../src/engines/node_sqlite.ts";
-import { HistoryStore } from "../src/history.ts";
+import { HistoryStore } from "../src/core/history.ts";
 
 const MIGRATIONS = [1, 2, 3].map((version) => ({
   version,

@@ -28,7 +28,7 @@ const waitsForever = (marker: string) =>
 
 function spawnCli(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--quiet", ...widenedTaskFlags("migrate"), repoPath("src/cli.ts"), ...args],
+    args: ["run", "--quiet", ...widenedTaskFlags("migrate"), repoPath("src/cli/main.ts"), ...args],
     env: { NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",

@@ -11,10 +11,10 @@ import {
   MigrationManager,
   MigrationSetError,
 } from "../mod.ts";
-import type { Executor } from "../src/executor.ts";
-import { identityOf, writeFileCache } from "../src/file_cache.ts";
-import { parseSqlMigration } from "../src/loader.ts";
-import { resolveMigration } from "../src/migration.ts";
+import type { Executor } from "../src/core/executor.ts";
+import { identityOf, writeFileCache } from "../src/source/file_cache.ts";
+import { parseSqlMigration } from "../src/source/loader.ts";
+import { resolveMigration } from "../src/core/migration.ts";
 import { fileBytes, repoPath, runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 const MOD = pathToFileURL(repoPath("mod.ts")).href;

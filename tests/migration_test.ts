@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { BaseMigration, type Executor, type Migration, MigrationManager, MigrationSetError } from "../mod.ts";
-import { toMigration, validateMigrationSet } from "../src/migration.ts";
+import { toMigration, validateMigrationSet } from "../src/core/migration.ts";
 
 function migration(version: number, description = `migration ${version}`): Migration {
   return { version, description, up: () => {} };

@@ -2,7 +2,7 @@
  * The name a typo most likely meant, behind "Did you mean status?".
  */
 import assert from "node:assert/strict";
-import { nearestName } from "../src/nearest_name.ts";
+import { nearestName } from "../src/cli/nearest_name.ts";
 
 const COMMANDS = ["up", "status", "rollback", "validate", "accept", "mark", "check", "dump", "new"];
 

@@ -11,7 +11,7 @@ import {
   relative,
   resolve,
   win32,
-} from "../src/paths.ts";
+} from "../src/shared/paths.ts";
 
 /** Paths of every shape the callers can meet: relative, absolute, `.`, `..`, repeated and trailing slashes. */
 const SHAPES: readonly string[] = [

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseStateError, InvalidInputError, type Migration, MigrationSetError } from "../mod.ts";
-import type { AppliedMigration, HistorySnapshot, LegacyVersion } from "../src/history.ts";
-import { gapsOf } from "../src/migration.ts";
+import type { AppliedMigration, HistorySnapshot, LegacyVersion } from "../src/core/history.ts";
+import { gapsOf } from "../src/core/migration.ts";
 import {
   buildStatus,
   checkGaps,
@@ -12,7 +12,7 @@ import {
   planMigrate,
   planRollback,
   stateProblems,
-} from "../src/planner.ts";
+} from "../src/core/planner.ts";
 
 const NOW = "2030-01-02T03:04:05.000Z";
 

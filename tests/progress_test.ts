@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { BatchProgress } from "../src/data_migration.ts";
-import { formatBatchSummary, formatProgress, progressPrinter } from "../src/progress.ts";
+import type { BatchProgress } from "../src/helpers/data_migration.ts";
+import { formatBatchSummary, formatProgress, progressPrinter } from "../src/helpers/progress.ts";
 
 const at = (rowsDone: number, remainingMs: number | null = 1_500): BatchProgress => ({
   table: "users",

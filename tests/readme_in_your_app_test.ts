@@ -79,7 +79,7 @@ Deno.test("the README's In your app works as written, from a release served on 1
       assert.equal(outputs[2].trim(), "at version 1", "the app migrated its database at start-up");
       assert.match(outputs[3], /Version\s+1 of 1, up to date/);
       assert.equal(served.get(`${prefix}/mod.ts`), TYPESCRIPT);
-      assert.equal(served.get(`${prefix}/src/cli.ts`), TYPESCRIPT);
+      assert.equal(served.get(`${prefix}/src/cli/main.ts`), TYPESCRIPT);
       assert.deepEqual(cachedNpmPackages(join(dir, "deno_dir")), [], "no npm package was downloaded");
     });
   });

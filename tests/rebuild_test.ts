@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { InvalidInputError, MigrationError, SchemaChangeError } from "../src/errors.ts";
-import { type RebuildResult, rebuildTable } from "../src/rebuild.ts";
+import { InvalidInputError, MigrationError, SchemaChangeError } from "../src/shared/errors.ts";
+import { type RebuildResult, rebuildTable } from "../src/helpers/rebuild.ts";
 import { migrateOnce, rows } from "./_migrate.ts";
 
 const USERS = 100_000;

@@ -16,7 +16,7 @@ import {
   SqliteError,
 } from "../mod.ts";
 import { LibsqlClientEngine } from "../src/engines/libsql_client.ts";
-import { EXIT } from "../src/exit_codes.ts";
+import { EXIT } from "../src/cli/exit_codes.ts";
 import { sqldBinary, type SqldPair, startAuthPrimary, startPair, stopServer, withClient } from "./_sqld.ts";
 import {
   recordingMigrations,
@@ -164,7 +164,7 @@ remoteTest(
             "run",
             "--quiet",
             ...widenedTaskFlags("migrate:remote"),
-            repoPath("src/cli.ts"),
+            repoPath("src/cli/main.ts"),
             "--db",
             pair.primary.http,
             "--dir",

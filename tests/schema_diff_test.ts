@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { readSchema } from "../src/schema.ts";
-import { diffSchemas, type DiffSchemasOptions } from "../src/schema_diff.ts";
+import { readSchema } from "../src/schema/model.ts";
+import { diffSchemas, type DiffSchemasOptions } from "../src/schema/diff.ts";
 
 async function differences(
   expected: string,

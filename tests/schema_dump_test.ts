@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { readSchema } from "../src/schema.ts";
-import { diffSchemas } from "../src/schema_diff.ts";
-import { dumpSchema } from "../src/schema_dump.ts";
+import { readSchema } from "../src/schema/model.ts";
+import { diffSchemas } from "../src/schema/diff.ts";
+import { dumpSchema } from "../src/schema/dump.ts";
 
 async function dumpOf(sql: string, version?: number): Promise<string> {
   const db = new DatabaseSync(":memory:");

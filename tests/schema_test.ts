@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { NodeSqliteEngine } from "../src/engines/node_sqlite.ts";
-import { type DatabaseSchema, readSchema } from "../src/schema.ts";
+import { type DatabaseSchema, readSchema } from "../src/schema/model.ts";
 import { migrateOnce } from "./_migrate.ts";
 
 async function schemaOf(sql: string, options: { historyTable?: string } = {}): Promise<DatabaseSchema> {

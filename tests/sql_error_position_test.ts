@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { loadMigrations, MigrationError, MigrationManager, SqliteError } from "../mod.ts";
-import { locateSqlError } from "../src/sql_error_position.ts";
+import { locateSqlError } from "../src/sql/error_position.ts";
 import { runCli, withTempDir, writeFiles } from "./_util.ts";
 
 /** Applies the migrations of `files` to a new in-memory database; returns the error it fails with. */

@@ -6,7 +6,7 @@ import {
   splitStatements,
   type SqlStatement,
   transactionConflict,
-} from "../src/sql_script.ts";
+} from "../src/sql/script.ts";
 
 function texts(sql: string): string[] {
   return splitStatements(sql).map((s) => s.text);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatTokens, quoteName, sqlKey, tokenize, tokenName } from "../src/sql_tokens.ts";
+import { formatTokens, quoteName, sqlKey, tokenize, tokenName } from "../src/sql/tokens.ts";
 
 Deno.test("tokenize() keeps strings, quoted names, blobs, numbers and operators whole and drops comments", () => {
   const sql = `SELECT "a ""b""", [c d], \`e\`, 'it''s', x'00ff', 1.5e3, .5, ?1, :name, a->>'$.x' -- note

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { replayMigrations } from "../src/drift.ts";
-import { InvalidInputError, MigrationFileError } from "../src/errors.ts";
-import { loadMigrations, parseSqlMigration } from "../src/loader.ts";
-import { MigrationManager } from "../src/manager.ts";
-import type { Migration } from "../src/migration.ts";
-import { readSchema } from "../src/schema.ts";
-import { diffSchemas } from "../src/schema_diff.ts";
-import { archiveMigrations, readReferenceData, squashMigration } from "../src/squash.ts";
+import { replayMigrations } from "../src/schema/drift.ts";
+import { InvalidInputError, MigrationFileError } from "../src/shared/errors.ts";
+import { loadMigrations, parseSqlMigration } from "../src/source/loader.ts";
+import { MigrationManager } from "../src/core/manager.ts";
+import type { Migration } from "../src/core/migration.ts";
+import { readSchema } from "../src/schema/model.ts";
+import { diffSchemas } from "../src/schema/diff.ts";
+import { archiveMigrations, readReferenceData, squashMigration } from "../src/schema/squash.ts";
 import { rows } from "./_migrate.ts";
 import { withTempDir, writeFiles } from "./_util.ts";
 

@@ -56,7 +56,7 @@ async function staticImports(file: string): Promise<{ from: string; to: InfoModu
 
 const ROOT = new URL("../", import.meta.url).href;
 
-for (const entry of ["src/cli.ts", "mod.ts"]) {
+for (const entry of ["src/cli/main.ts", "mod.ts"]) {
   Deno.test(`${entry} loads no Node module but node:sqlite, and no npm package`, async () => {
     const imports = await staticImports(`../${entry}`);
     assert.ok(imports.length > 0, `deno info found no imports in ${entry}`);

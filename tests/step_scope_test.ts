@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { type Executor, type Migration, MigrationError, MigrationManager } from "../mod.ts";
-import { LateCallError } from "../src/step_scope.ts";
+import { LateCallError } from "../src/core/step_scope.ts";
 
 const USERS =
   "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0)";

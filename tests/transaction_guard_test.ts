@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { type Migration, MigrationError, MigrationManager } from "../mod.ts";
-import { FOREIGN_KEYS_NOTICE } from "../src/transaction_guard.ts";
+import { FOREIGN_KEYS_NOTICE } from "../src/core/transaction_guard.ts";
 
 const ACCOUNTS: Migration = {
   version: 1,

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { Row, SqlParams } from "../engine.ts";
+import type { Row, SqlParams } from "./engine.ts";
 import { toSqliteError } from "./result_codes.ts";
 import { type SyncDriver, SyncEngine } from "./sync_engine.ts";
 import { bareNamed, bindValue, isPositional, toRow } from "./values.ts";

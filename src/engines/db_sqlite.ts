@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { SqlParams, SqlValue } from "../engine.ts";
+import type { SqlParams, SqlValue } from "./engine.ts";
 import { toSqliteError } from "./result_codes.ts";
 import { type SyncDriver, SyncEngine } from "./sync_engine.ts";
 import { bareNamed, exactInteger, isPositional, toRow } from "./values.ts";

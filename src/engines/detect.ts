@@ -6,8 +6,8 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { SqlEngine } from "../engine.ts";
-import { InvalidInputError } from "../errors.ts";
+import type { SqlEngine } from "./engine.ts";
+import { InvalidInputError } from "../shared/errors.ts";
 import { type BetterSqliteDatabase, BetterSqliteEngine, isBetterSqliteDatabase } from "./better_sqlite.ts";
 import { type DbSqliteDatabase, DbSqliteEngine, isDbSqliteDatabase } from "./db_sqlite.ts";
 import { isLibsqlClient, type LibsqlClient, LibsqlClientEngine } from "./libsql_client.ts";

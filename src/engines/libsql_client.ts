@@ -23,8 +23,8 @@
  *
  * @module
  */
-import type { Row, RunResult, SqlEngine, SqlParams, SqlValue, WriteTransaction } from "../engine.ts";
-import { isBusyError, SqliteError } from "../engine.ts";
+import type { Row, RunResult, SqlEngine, SqlParams, SqlValue, WriteTransaction } from "./engine.ts";
+import { isBusyError, SqliteError } from "./engine.ts";
 import { fromClientError, type TokenSource } from "./libsql_errors.ts";
 import {
   countedRunResult,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { InvalidInputError } from "../errors.ts";
+import { InvalidInputError } from "../shared/errors.ts";
 import { toSqliteError } from "./result_codes.ts";
 
 /** Where the client's auth token came from, for messages: a variable or option name, or none. */

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { Row, RunResult, SqlParams, WriteTransaction } from "../engine.ts";
+import type { Row, RunResult, SqlParams, WriteTransaction } from "./engine.ts";
 import { fromClientError, serverEndedTransaction, type TokenSource } from "./libsql_errors.ts";
 import { withLiterals } from "./sql_literals.ts";
 import { bindValue, exactInteger, isPositional, toRow } from "./values.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { backup, type DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import type { GuardedAction, SqlParams, StatementGuard } from "../engine.ts";
+import type { GuardedAction, SqlParams, StatementGuard } from "./engine.ts";
 import { toSqliteError } from "./result_codes.ts";
 import { type SyncDriver, SyncEngine } from "./sync_engine.ts";
 import { bindValue, exactInteger, isPositional, rowOf } from "./values.ts";

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { SqliteError } from "../engine.ts";
+import { SqliteError } from "./engine.ts";
 
 /** The primary result codes, by number (https://sqlite.org/rescode.html). */
 const PRIMARY_CODES: readonly string[] = [

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { SqlParams, SqlValue } from "../engine.ts";
+import type { SqlParams, SqlValue } from "./engine.ts";
 
 const MIN_INT64 = -(2n ** 63n);
 const MAX_INT64 = 2n ** 63n - 1n;

@@ -13,7 +13,7 @@ import type {
   SqlParams,
   StatementGuard,
   WriteTransaction,
-} from "../engine.ts";
+} from "./engine.ts";
 import { takeWriteLock } from "./write_lock.ts";
 
 /** What a synchronous binding provides to {@link SyncEngine}. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Row, SqlParams, SqlValue } from "../engine.ts";
+import type { Row, SqlParams, SqlValue } from "./engine.ts";
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { SqliteError } from "../engine.ts";
+import { SqliteError } from "./engine.ts";
 
 interface FileLock {
   held: boolean;

@@ -1,5 +1,5 @@
 /**
- * Runs the real CLI (`src/cli.ts`) in a child process with the `migrate` task's permissions, maybe
+ * Runs the real CLI (`src/cli/main.ts`) in a child process with the `migrate` task's permissions, maybe
  * sending it a signal after a delay, and always killing it after a time limit.
  *
  * @module
@@ -9,7 +9,7 @@ import type { KillPlan } from "./plan.ts";
 
 /** What one CLI process did, for the trial's report. */
 export interface ProcessRecord {
-  /** The arguments after `src/cli.ts`. */
+  /** The arguments after `src/cli/main.ts`. */
   args: string[];
   /** Its exit code. */
   code: number;
@@ -25,7 +25,7 @@ export interface ProcessRecord {
   ms: number;
 }
 
-const CLI = repoPath("src/cli.ts");
+const CLI = repoPath("src/cli/main.ts");
 const FLAGS = widenedTaskFlags("migrate");
 /** Longer than any trial's run takes: a process still running then is stuck. */
 const TIME_LIMIT_MS = 30_000;
