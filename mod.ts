@@ -1,6 +1,9 @@
 /**
  * Versioned schema migrations for SQLite in Deno: apply, inspect and roll back numbered migrations,
- * each atomic with its history record, on Deno's built-in `node:sqlite`.
+ * each atomic with its history record, on Deno's built-in `node:sqlite` (or any engine of
+ * `./src/engines/mod.ts`). This module is the core; the schema tools (`./src/schema/mod.ts`), the
+ * table and data helpers (`./src/helpers/mod.ts`) and the command line (`./src/cli/main.ts`) are
+ * modules of their own.
  *
  * @example Apply the migrations of a directory when the app starts
  * ```ts
@@ -15,7 +18,6 @@
  */
 export { MigrationManager } from "./src/core/manager.ts";
 export type {
-  BaselineResult,
   MigrateOptions,
   MigrateResult,
   MigrationManagerOptions,
@@ -23,39 +25,18 @@ export type {
   RollbackResult,
   RunOptions,
 } from "./src/core/manager.ts";
-export type { Wording } from "./src/core/wording.ts";
 export { BaseMigration } from "./src/core/migration.ts";
 export type { Migration, MigrationInput, MigrationModule } from "./src/core/migration.ts";
 export type { MigrationStatus, MigrationStatusEntry, StatusProblem } from "./src/core/planner.ts";
 export type { StartedMigration, StepPreview, StepResult } from "./src/core/step.ts";
 export type { Executor } from "./src/core/executor.ts";
-export type {
-  GuardedAction,
-  Row,
-  RunResult,
-  SqlConnection,
-  SqlEngine,
-  SqlParam,
-  SqlParams,
-  SqlValue,
-  StatementGuard,
-  WriteTransaction,
-} from "./src/engines/engine.ts";
+export { LateCallError } from "./src/core/step_scope.ts";
+export type { Row, RunResult, SqlParam, SqlValue } from "./src/engines/engine.ts";
 export { SqliteError } from "./src/engines/engine.ts";
 export type { DatabaseInput } from "./src/engines/detect.ts";
-export type { DbSqliteDatabase, DbSqliteStatement } from "./src/engines/db_sqlite.ts";
-export type { BetterSqliteDatabase, BetterSqliteStatement } from "./src/engines/better_sqlite.ts";
-export type {
-  LibsqlClient,
-  LibsqlResultSet,
-  LibsqlStatement,
-  LibsqlTransaction,
-} from "./src/engines/libsql_client.ts";
-export { loadMigrations, type LoadOptions } from "./src/source/loader.ts";
+export { loadMigrations, type LoadOptions } from "./src/core/load_migrations.ts";
 export { openDatabase } from "./src/core/open_database.ts";
 export type { OpenDatabaseOptions, OpenedDatabase, RemoteDatabaseUrl } from "./src/core/open_database.ts";
-export { createMigration } from "./src/cli/generator.ts";
-export type { CreatedMigration, CreateMigrationOptions } from "./src/cli/generator.ts";
 export {
   DatabaseStateError,
   InvalidInputError,
@@ -63,47 +44,6 @@ export {
   MigrationFileError,
   MigrationSetError,
   RunInterruptedError,
-  SchemaChangeError,
   StrataError,
 } from "./src/shared/errors.ts";
 export type { DatabaseStateReason, Direction } from "./src/shared/errors.ts";
-export { rebuildTable } from "./src/helpers/rebuild.ts";
-export type { RebuildResult, TableChange } from "./src/helpers/rebuild.ts";
-export { batchCopy, batchUpdate } from "./src/helpers/data_migration.ts";
-export type {
-  BatchCopyOptions,
-  BatchOptions,
-  BatchProgress,
-  BatchSummary,
-  BatchUpdateOptions,
-} from "./src/helpers/data_migration.ts";
-export { formatBatchSummary, formatProgress, progressPrinter } from "./src/helpers/progress.ts";
-export type { ProgressPrinterOptions } from "./src/helpers/progress.ts";
-export { readSchema } from "./src/schema/model.ts";
-export type {
-  ColumnSchema,
-  DatabaseSchema,
-  ForeignKeySchema,
-  IndexSchema,
-  ReadSchemaOptions,
-  TableSchema,
-  TriggerSchema,
-  ViewSchema,
-} from "./src/schema/model.ts";
-export type { SqlSource } from "./src/schema/source.ts";
-export { diffSchemas } from "./src/schema/diff.ts";
-export type { DiffSchemasOptions, SchemaDifference } from "./src/schema/diff.ts";
-export { dumpSchema } from "./src/schema/dump.ts";
-export type { DumpSchemaOptions } from "./src/schema/dump.ts";
-export { checkDrift, replayMigrations } from "./src/schema/drift.ts";
-export type { CheckDriftOptions, DriftReport, ReplayOptions } from "./src/schema/drift.ts";
-export { findDestructiveChanges } from "./src/schema/destructive.ts";
-export type { DestructiveChange } from "./src/schema/destructive.ts";
-export { archiveMigrations, readReferenceData, squashMigration } from "./src/schema/squash.ts";
-export type {
-  ArchivedFile,
-  ArchiveOptions,
-  ReferenceData,
-  SquashedMigration,
-  SquashOptions,
-} from "./src/schema/squash.ts";

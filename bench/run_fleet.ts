@@ -14,7 +14,8 @@
  * @module
  */
 import { createClient } from "@libsql/client/web";
-import { type LibsqlClient, type LibsqlTransaction, type Migration, MigrationManager } from "../mod.ts";
+import { type Migration, MigrationManager } from "../mod.ts";
+import type { LibsqlClient, LibsqlTransaction } from "../src/engines/mod.ts";
 import { startPrimary, stopServer } from "../tests/_sqld.ts";
 import type { FleetResult } from "./types.ts";
 import { smallMigrationObjects } from "./workloads.ts";

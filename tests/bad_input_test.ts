@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import {
-  checkDrift,
   DatabaseStateError,
   InvalidInputError,
   MigrationError,
   MigrationManager,
   openDatabase,
 } from "../mod.ts";
+import { checkDrift } from "../src/schema/mod.ts";
 import { openEngine } from "../src/core/open_database.ts";
 import type { Executor } from "../src/core/executor.ts";
 import { fileBytes, runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";

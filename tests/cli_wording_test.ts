@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { type Migration, MigrationManager } from "../mod.ts";
+import { baseline } from "../src/schema/mod.ts";
 import { repoPath, runCli, withDatabase, withTempDir } from "./_util.ts";
 
 const MIGRATIONS = repoPath("migrations");
@@ -72,8 +73,7 @@ Deno.test("the same refusals from the API name its options", async () => {
   const legacy = new DatabaseSync(":memory:");
   try {
     legacy.exec("CREATE TABLE other (x)");
-    const manager = new MigrationManager(legacy).registerMigrations(TWO);
-    await assert.rejects(manager.baseline(1), /record it anyway with `force: true`\./);
+    await assert.rejects(baseline(legacy, TWO, 1), /record it anyway with `force: true`\./);
   } finally {
     legacy.close();
   }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { findDestructiveChanges } from "../src/schema/destructive.ts";
+import { findDestructiveChanges } from "../src/sql/destructive.ts";
 import { rebuildTable } from "../src/helpers/rebuild.ts";
-import { readSchema } from "../src/schema/model.ts";
+import { readSchema } from "../src/schema/read_schema.ts";
 import { migrateOnce } from "./_migrate.ts";
 
 /** The destructive changes a migration makes to a database created by `setup`. */

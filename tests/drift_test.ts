@@ -4,7 +4,7 @@ import { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "../src/core/open_database.ts";
 import { checkDrift, replayMigrations } from "../src/schema/drift.ts";
 import { DatabaseStateError } from "../src/shared/errors.ts";
-import { loadMigrations } from "../src/source/loader.ts";
+import { loadMigrations } from "../src/core/load_migrations.ts";
 import { MigrationManager } from "../src/core/manager.ts";
 import type { Migration } from "../src/core/migration.ts";
 import { rebuildTable } from "../src/helpers/rebuild.ts";

@@ -69,7 +69,7 @@ Deno.test("accept records an intended edit, after which migrate runs again", asy
         manager.migrate(),
         (e) => e instanceof DatabaseStateError && e.reason === "checksum-mismatch",
       );
-      assert.deepEqual(await manager.acceptChanges(), [2]);
+      assert.deepEqual(await manager.accept(), [2]);
       assert.deepEqual(await manager.validate(), []);
       assert.deepEqual((await manager.migrate()).applied, []);
     });

@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { createMigration, loadMigrations, type Migration, MigrationManager } from "../mod.ts";
+import { loadMigrations, type Migration, MigrationManager } from "../mod.ts";
+import { batchUpdate } from "../src/helpers/mod.ts";
+import { createMigration } from "../src/cli/mod.ts";
 import { runCli, withTempDir } from "./_util.ts";
 
 const NOTE = /^it ran no SQL: its up\(\) is empty, as a new migration's template leaves it\./;
@@ -40,7 +42,7 @@ Deno.test("a migration that runs a statement, a query or a helper gets no such n
     {
       version: 3,
       description: "helper",
-      up: async (db) => void await db.batchUpdate({ table: "t", set: "x = 1", where: "x IS NULL" }),
+      up: async (db) => void await batchUpdate(db, { table: "t", set: "x = 1", where: "x IS NULL" }),
     },
   ]);
   assert.deepEqual(notes, [undefined, undefined, undefined]);

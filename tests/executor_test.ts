@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { type Executor, type Migration, MigrationError, MigrationManager } from "../mod.ts";
+import { rebuildTable } from "../src/helpers/mod.ts";
 import { normalizeParam } from "../src/core/executor.ts";
 import { schemaOf } from "./_util.ts";
 
@@ -352,7 +353,7 @@ Deno.test("a step's statements count the calls its migration made", async () => 
   }
 });
 
-Deno.test("db.rebuildTable() inside a migration keeps rows, and a forgotten await is still waited for", async () => {
+Deno.test("a forgotten rebuildTable() keeps rows, and the calls after it wait for all of it", async () => {
   const db = new DatabaseSync(":memory:");
   try {
     const manager = new MigrationManager(db).registerMigrations([
@@ -369,7 +370,7 @@ Deno.test("db.rebuildTable() inside a migration keeps rows, and a forgotten awai
         description: "age as integer",
         up(x) {
           // Not awaited on purpose: the rebuild must still finish before the migration is kept.
-          x.rebuildTable("users", {
+          rebuildTable(x, "users", {
             columns: { age: "INTEGER NOT NULL DEFAULT 0" },
             copy: { age: "CAST(age AS INTEGER)" },
           });

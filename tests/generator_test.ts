@@ -2,13 +2,8 @@ import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DatabaseSync } from "node:sqlite";
-import {
-  createMigration,
-  InvalidInputError,
-  loadMigrations,
-  MigrationFileError,
-  MigrationManager,
-} from "../mod.ts";
+import { InvalidInputError, loadMigrations, MigrationFileError, MigrationManager } from "../mod.ts";
+import { createMigration } from "../src/cli/mod.ts";
 import { slugify } from "../src/cli/generator.ts";
 import { schemaOf, withTempDir, writeFiles } from "./_util.ts";
 

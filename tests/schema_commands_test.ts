@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { DatabaseStateError, MigrationManager } from "../mod.ts";
+import { DatabaseStateError, type Executor, MigrationManager } from "../mod.ts";
+import { baseline } from "../src/schema/mod.ts";
 import { fileBytes, runCli, withDatabase, withTempDir, writeFiles } from "./_util.ts";
 
 const FILES = {
@@ -83,23 +84,25 @@ Deno.test("baseline records versions only when the schema matches, or with --for
   });
 });
 
-Deno.test("baseline({ force }) records a differing schema and reports what it accepted", async () => {
+Deno.test("baseline(db, migrations, version, { force }) records a differing schema and reports what it accepted", async () => {
   const db = new DatabaseSync(":memory:");
   try {
     db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY)");
-    const manager = new MigrationManager(db).registerMigrations([
-      {
-        version: 1,
-        description: "users",
-        up: (x) => x.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)"),
-      },
-    ]);
-    await assert.rejects(manager.baseline(1), (e) => e instanceof DatabaseStateError && e.reason === "drift");
-    const result = await manager.baseline(1, { force: true });
+    const migrations = [{
+      version: 1,
+      description: "users",
+      up: (x: Executor) => x.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)"),
+    }];
+    const manager = new MigrationManager(db).registerMigrations(migrations);
+    await assert.rejects(
+      baseline(db, migrations, 1),
+      (e) => e instanceof DatabaseStateError && e.reason === "drift",
+    );
+    const result = await baseline(db, migrations, 1, { force: true });
     assert.deepEqual(result.recorded, [1]);
     assert.equal(result.differences.length, 1);
     assert.equal(await manager.getCurrentVersion(), 1);
-    await assert.rejects(manager.baseline(1), /already records migrations/);
+    await assert.rejects(baseline(db, migrations, 1), /already records migrations/);
   } finally {
     db.close();
   }

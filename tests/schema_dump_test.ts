@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { readSchema } from "../src/schema/model.ts";
+import { readSchema } from "../src/schema/read_schema.ts";
 import { diffSchemas } from "../src/schema/diff.ts";
 import { dumpSchema } from "../src/schema/dump.ts";
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { NodeSqliteEngine } from "../src/engines/node_sqlite.ts";
-import { type DatabaseSchema, readSchema } from "../src/schema/model.ts";
+import type { DatabaseSchema } from "../src/sql/schema_model.ts";
+import { readSchema } from "../src/schema/read_schema.ts";
 import { migrateOnce } from "./_migrate.ts";
 
 async function schemaOf(sql: string, options: { historyTable?: string } = {}): Promise<DatabaseSchema> {

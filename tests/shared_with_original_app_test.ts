@@ -213,7 +213,7 @@ Deno.test("after a migration outside a transaction fails, mark brings the settin
       const manager = new MigrationManager(db).registerMigrations(migrations);
       await assert.rejects(manager.migrate(), MigrationError);
       assert.deepEqual((await manager.validate()).map((p) => p.reason), ["interrupted"]);
-      await manager.resolveStarted(2, "pending");
+      await manager.mark(2, "pending");
       assert.equal(versionTheOldAppReads(db), "1");
       assert.deepEqual(await manager.validate(), []);
       broken = false;

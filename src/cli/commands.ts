@@ -22,7 +22,8 @@ import { EXIT, exitCodeForReason, UsageError } from "./exit_codes.ts";
 import type { MigrationStatus } from "../core/planner.ts";
 import type { MigrateResult, RollbackResult } from "../core/manager.ts";
 import { dirname, resolve } from "../shared/paths.ts";
-import { formatVersion, runReport, statusReport } from "./report.ts";
+import { formatVersion } from "../shared/format.ts";
+import { runReport, statusReport } from "./report.ts";
 import type { StartedMigration } from "../core/step.ts";
 
 const DATABASE_FLAGS: FlagName[] = ["db", "dir", "table", "busy-timeout", "json", "quiet", "verbose", "help"];
@@ -269,7 +270,7 @@ async function runAccept(c: CommandContext): Promise<void> {
     ? c.positionals.map((v) => parseWholeNumber(v, "VERSION", 1))
     : undefined;
   await withTarget(c, { create: false }, async (target) => {
-    const accepted = await target.manager.acceptChanges(versions);
+    const accepted = await target.manager.accept(versions);
     print(
       c,
       { database: target.path, accepted },
@@ -288,7 +289,7 @@ async function runMark(c: CommandContext): Promise<void> {
   }
   const outcome = c.flags.applied ? "applied" : "pending";
   await withTarget(c, { create: false }, async (target) => {
-    await target.manager.resolveStarted(version, outcome);
+    await target.manager.mark(version, outcome);
     print(
       c,
       { database: target.path, version, outcome },

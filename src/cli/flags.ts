@@ -10,7 +10,8 @@ import { databasePath, isRemoteTarget, migrationCacheFile, openEngine } from "..
 import { InvalidInputError } from "../shared/errors.ts";
 import { UsageError } from "./exit_codes.ts";
 import { checkTableName } from "../core/history.ts";
-import { directoryPath, loadMigrations } from "../source/loader.ts";
+import { loadMigrations } from "../core/load_migrations.ts";
+import { directoryPath } from "../source/file_names.ts";
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_MIGRATION_TIMEOUT_MS,

@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidInputError, MigrationFileError } from "../shared/errors.ts";
-import { directoryPath, listMigrationFiles } from "../source/loader.ts";
+import { directoryPath, listMigrationFiles } from "../source/file_names.ts";
 import { fromFileUrl, join, relative } from "../shared/paths.ts";
 
 /** Options of {@link createMigration}. */
@@ -55,7 +55,7 @@ export function slugify(description: string): string {
  *
  * @example Write a .sql migration
  * ```ts
- * import { createMigration } from "../../mod.ts";
+ * import { createMigration } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();

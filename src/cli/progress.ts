@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { formatVersion } from "./report.ts";
+import { formatVersion } from "../shared/format.ts";
 import type { StartedMigration } from "../core/step.ts";
 
 /** How long a migration runs before the line appears, and how often it is updated, in milliseconds. */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { MigrationStatus } from "../core/planner.ts";
+import { formatDuration, formatVersion } from "../shared/format.ts";
 import type { StepResult } from "../core/step.ts";
 
 /** Whether output may be coloured. */
@@ -18,19 +19,6 @@ const COLORS = { red: 31, green: 32, yellow: 33, dim: 2 } as const;
 /** Wraps text in an ANSI colour when the terminal allows it. */
 export function paint(terminal: Terminal, color: keyof typeof COLORS, text: string): string {
   return terminal.color ? `\x1b[${COLORS[color]}m${text}\x1b[0m` : text;
-}
-
-/** A version as the CLI shows it: zero-padded to three digits like the file names. */
-export function formatVersion(version: number): string {
-  return String(version).padStart(3, "0");
-}
-
-/** A duration in the unit that reads best. */
-export function formatDuration(ms: number): string {
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${ms.toFixed(1)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
 /** The report of a migrate or rollback, line by line: a line per migration, then a summary. */

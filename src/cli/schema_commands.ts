@@ -18,8 +18,8 @@ import { checkDrift } from "../schema/drift.ts";
 import { InvalidInputError } from "../shared/errors.ts";
 import { EXIT, UsageError } from "./exit_codes.ts";
 import { resolve } from "../shared/paths.ts";
-import { formatVersion } from "./report.ts";
-import { readSchema } from "../schema/model.ts";
+import { formatVersion } from "../shared/format.ts";
+import { readSchema } from "../schema/read_schema.ts";
 import { dumpSchema } from "../schema/dump.ts";
 import { squashDirectory } from "../schema/squash.ts";
 
@@ -81,7 +81,12 @@ export async function runBaseline(c: CommandContext): Promise<void> {
     if (!target.exists) {
       throw new InvalidInputError(`There is no database at ${target.path} to baseline.`, "--db");
     }
-    const result = await target.manager.baseline(version, { force: c.flags.force === true });
+    const { baseline } = await import("../schema/baseline.ts");
+    const result = await baseline(target.engine, target.manager.migrations, version, {
+      force: c.flags.force === true,
+      historyTable: c.flags.table as string | undefined,
+      wording: "cli",
+    });
     print(
       c,
       { database: target.path, ...result },

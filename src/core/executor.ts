@@ -24,8 +24,6 @@ import type {
 import { type SqlStatement, statementsOf, transactionConflict } from "../sql/script.ts";
 import type { StepScope } from "./step_scope.ts";
 import { isRunnerSavepoint, type MigrationGuard, refusedStatement, shortened } from "./transaction_guard.ts";
-import type { BatchCopyOptions, BatchSummary, BatchUpdateOptions } from "../helpers/data_migration.ts";
-import type { RebuildResult, TableChange } from "../helpers/rebuild.ts";
 
 /** What a migration's `up()` and `down()` receive. */
 export interface Executor {
@@ -45,15 +43,12 @@ export interface Executor {
   /** Whether an index of this name exists. */
   indexExists(name: string): Promise<boolean>;
   /**
-   * Changes a table in a way `ALTER TABLE` cannot (drop or retype a column, add a constraint or a
-   * foreign key, reorder columns) by rebuilding it with SQLite's 12-step procedure, keeping its rows,
-   * indexes and triggers. See {@link rebuildTable}.
+   * Runs `work` as one call: the calls the migration makes after this one wait until every
+   * statement of `work` has run, even when this call is not awaited. The helpers that run many
+   * statements (`rebuildTable`, `batchUpdate`) go through it, so a migration's next statement can
+   * never land in the middle of them.
    */
-  rebuildTable(table: string, change: TableChange): Promise<RebuildResult>;
-  /** Updates a large table in batches by rowid range, with progress. See {@link batchUpdate}. */
-  batchUpdate(options: BatchUpdateOptions): Promise<BatchSummary>;
-  /** Copies rows between tables in batches by rowid range, with progress. See {@link batchCopy}. */
-  batchCopy(options: BatchCopyOptions): Promise<BatchSummary>;
+  group<T>(work: (db: Executor) => Promise<T>): Promise<T>;
 }
 
 /** Turns a parameter into a value every engine binds the same way. */
@@ -174,47 +169,22 @@ export class MigrationExecutor implements Executor {
     return rows.length > 0;
   }
 
-  rebuildTable(table: string, change: TableChange): Promise<RebuildResult> {
-    return this.#helper(
-      "db.rebuildTable()",
-      async (db) => (await import("../helpers/rebuild.ts")).rebuildTable(db, table, change),
-    );
-  }
-
-  batchUpdate(options: BatchUpdateOptions): Promise<BatchSummary> {
-    return this.#helper(
-      "db.batchUpdate()",
-      async (db) => (await import("../helpers/data_migration.ts")).batchUpdate(db, options),
-    );
-  }
-
-  batchCopy(options: BatchCopyOptions): Promise<BatchSummary> {
-    return this.#helper(
-      "db.batchCopy()",
-      async (db) => (await import("../helpers/data_migration.ts")).batchCopy(db, options),
-    );
+  group<T>(work: (db: Executor) => Promise<T>): Promise<T> {
+    return this.#call("db.group()", "", [], async () => {
+      // Its statements run at once: queued, they would wait for the group itself.
+      const inner = new MigrationExecutor(this.#scope, this.#target, { direct: true });
+      try {
+        return await work(inner);
+      } finally {
+        this.#mentionsReferences ||= inner.mentionsReferences;
+      }
+    });
   }
 
   #call<T>(what: string, sql: string, params: readonly unknown[], work: () => Promise<T>): Promise<T> {
     this.#mentionsReferences ||= REFERENCES.test(sql) || params.some(mentionsReferences);
     this.#ranSql ||= what !== "db.exec()" || !statementsOf(sql).next().done;
     return this.#direct ? this.#scope.direct(what, work) : this.#scope.queue(what, work);
-  }
-
-  /**
-   * Runs a helper (a rebuild, a batched update) as one call, so calls made after it wait for all of
-   * it. Its own statements go through an executor that runs them at once: queued, they would wait
-   * for the helper itself.
-   */
-  #helper<T>(what: string, helper: (db: MigrationExecutor) => Promise<T>): Promise<T> {
-    return this.#call(what, "", [], async () => {
-      const inner = new MigrationExecutor(this.#scope, this.#target, { direct: true });
-      try {
-        return await helper(inner);
-      } finally {
-        this.#mentionsReferences ||= inner.mentionsReferences;
-      }
-    });
   }
 
   async #script(sql: string): Promise<void> {

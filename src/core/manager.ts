@@ -38,6 +38,7 @@ import {
   stateProblems,
   unverifiedRecords,
 } from "./planner.ts";
+import { type HistoryEditor, writable } from "./history_edit.ts";
 import type { RunContext, RunOutcome, RunRequest } from "./runner.ts";
 import { type Wording, wordsOf } from "./wording.ts";
 import type { StartedMigration, StepResult } from "./step.ts";
@@ -69,7 +70,7 @@ export interface MigrationManagerOptions {
    * as the CLI asks.
    * @default {"api"}
    */
-  wording?: Wording;
+  wording?: "api" | "cli";
 }
 
 /** Options shared by {@link MigrationManager.migrate} and {@link MigrationManager.rollback}. */
@@ -139,14 +140,6 @@ export interface RollbackResult {
   backup?: string;
   /** Whether this was a dry run. */
   dryRun: boolean;
-}
-
-/** What {@link MigrationManager.baseline} did. */
-export interface BaselineResult {
-  /** Versions recorded as applied. */
-  recorded: number[];
-  /** Schema differences that were accepted with `force` (empty otherwise). */
-  differences: string[];
 }
 
 /** The default of {@link MigrationManagerOptions.busyTimeoutMs}. */
@@ -371,114 +364,43 @@ export class MigrationManager {
    * @param versions Only these versions. @default every applied migration that differs
    * @returns The versions whose record changed.
    */
-  async acceptChanges(versions?: readonly number[]): Promise<number[]> {
-    return await this.#session(() =>
-      this.#inWriteTransaction(async (tx) => {
-        const state = await this.#readState(tx);
-        const changed = this.#known.filter((m) => {
-          const entry = state.applied.get(m.version);
-          if (!entry || entry.state !== "applied" || (versions && !versions.includes(m.version))) {
-            return false;
-          }
-          return (m.checksum !== undefined && entry.checksum !== m.checksum) || entry.name !== nameOf(m);
-        });
-        writable(state, changed);
-        for (const m of changed) {
-          const entry = state.applied.get(m.version)!;
-          await this.#history.record(tx, { ...entry, checksum: m.checksum ?? null, name: nameOf(m) });
-        }
-        return changed.map((m) => m.version);
-      })
-    );
-  }
-
-  /**
-   * Adopts a database whose schema was made outside migrations: records migrations 1 to `version`
-   * as applied without running them — only after a drift check shows the live schema is what those
-   * migrations produce (replayed on an in-memory database), unless `force`.
-   *
-   * @returns The versions recorded, and the schema differences found (empty unless forced).
-   * @throws {DatabaseStateError} with reason `"drift"` when the schemas differ (each difference in
-   *   the message), or when the database already has a migration history.
-   * @throws {InvalidInputError} for a version no known migration has.
-   */
-  async baseline(version: number, options: { force?: boolean } = {}): Promise<BaselineResult> {
-    if (!this.#known.some((m) => m.version === version)) {
-      throw new InvalidInputError(
-        `Cannot baseline at version ${version}: no known migration has it (known: ${
-          this.#known[0]?.version ?? "none"
-        } to ${this.#known.at(-1)?.version ?? "none"}).`,
-        "version",
-      );
-    }
-    const recorded = await this.#session(() => this.#readState(this.#engine));
-    if (recorded.applied.size > 0) throw alreadyMigrated(recorded.currentVersion);
-    const { checkDrift } = await import("../schema/drift.ts");
-    const report = await checkDrift(this.#engine, this.#known, {
-      version,
-      historyTable: this.#history.table,
-    });
-    if (report.differences.length > 0 && !options.force) {
-      throw new DatabaseStateError(
-        `The database's schema is not what migrations 1 to ${version} produce, so recording them as applied ` +
-          `would be wrong: ${listForMessage(report.differences.map((d) => d.message), 5)}. Fix the schema, ` +
-          `choose another version, or record it anyway with \`${
-            wordsOf(this.#wording).force
-          }\`. Nothing was ` +
-          `changed.`,
-        { reason: "drift", versions: [version] },
-      );
-    }
-    const adopted = await this.#session(() =>
-      this.#inWriteTransaction(async (tx) => {
-        const state = await this.#readState(tx);
-        if (state.applied.size > 0) throw alreadyMigrated(state.currentVersion);
-        const now = isoNow();
-        const migrations = writable(state, this.#known.filter((m) => m.version <= version));
-        await this.#history.ensureTables(tx);
-        const { appliedEntry } = await import("./step.ts");
-        for (const m of migrations) await this.#history.record(tx, appliedEntry(m, now, null, "applied"));
-        await this.#history.logRun(
-          tx,
-          { command: "baseline", fromVersion: 0, toVersion: version, startedAt: now, finishedAt: isoNow() },
-          state.legacy,
-        );
-        return migrations.map((m) => m.version);
-      })
-    );
-    return { recorded: adopted, differences: report.differences.map((d) => d.message) };
+  async accept(versions?: readonly number[]): Promise<number[]> {
+    const { acceptEdits } = await import("./accept.ts");
+    return await this.#session(() => acceptEdits(this.#editor(), versions));
   }
 
   /**
    * Records the outcome of a migration that ran outside a transaction and never finished (its run
-   * was killed, or it failed part way): `"applied"` when you checked that its change is in the database, `"pending"` when
-   * it is not (the next `migrate` runs it again).
+   * was killed, or it failed part way): `"applied"` when you checked that its change is in the
+   * database, `"pending"` when it is not (the next `migrate` runs it again).
    *
    * @throws {InvalidInputError} when that migration is not marked as started.
    */
-  async resolveStarted(version: number, outcome: "applied" | "pending"): Promise<void> {
-    await this.#session(() =>
-      this.#inWriteTransaction(async (tx) => {
-        const state = await this.#readState(tx);
-        const entry = state.applied.get(version);
-        if (!entry || entry.state === "applied") {
-          throw new InvalidInputError(
-            `Migration ${version} is not marked as started${
-              entry ? " (it is applied)" : ""
-            }; there is nothing to resolve.`,
-            "version",
-          );
-        }
-        writable(state, [entry]);
-        if (outcome === "applied") await this.#history.record(tx, { ...entry, state: "applied" });
-        else await this.#history.remove(tx, version);
-        // The run that left it committed the history, but not the settings version, which follows now.
-        const current = outcome === "applied"
-          ? Math.max(state.currentVersion, version)
-          : state.currentVersion;
-        await this.#history.syncLegacy(tx, state.legacy, current, isoNow());
-      })
-    );
+  async mark(version: number, outcome: "applied" | "pending"): Promise<void> {
+    const { markOutcome } = await import("./mark.ts");
+    await this.#session(() => markOutcome(this.#editor(), version, outcome));
+  }
+
+  /**
+   * Records migrations 1 to `version` as applied without running them, on a database that records
+   * none yet, and logs the run as `command`: what a baseline does once it has checked the schema.
+   *
+   * @returns The versions recorded.
+   * @throws {DatabaseStateError} when the database already records migrations.
+   */
+  async recordApplied(version: number, command: string): Promise<number[]> {
+    const { recordApplied } = await import("./record_applied.ts");
+    return await this.#session(() => recordApplied(this.#editor(), version, command));
+  }
+
+  /** What accept, mark and a baseline edit the history through. */
+  #editor(): HistoryEditor {
+    return {
+      known: this.#known,
+      history: this.#history,
+      inWriteTransaction: (work) =>
+        this.#inWriteTransaction(async (tx) => await work(tx, await this.#readState(tx))),
+    };
   }
 
   /** The shared part of migrate and rollback: cheap check, backup, locked run, retries. */
@@ -627,25 +549,6 @@ export class MigrationManager {
       if (previous < this.#busyTimeoutMs) await this.#engine.exec(`PRAGMA busy_timeout = ${previous}`);
     }
   }
-}
-
-function alreadyMigrated(version: number): DatabaseStateError {
-  return new DatabaseStateError(
-    `The database already records migrations (version ${version}); a baseline is for a database made ` +
-      `outside migrations. Nothing was changed.`,
-    { reason: "future-version", versions: [version] },
-  );
-}
-
-/**
- * Returns `planned` when there is nothing to write or the history tables can take a record.
- *
- * @throws {DatabaseStateError} naming the columns of a history table strata cannot fill.
- */
-function writable<T>(state: DatabaseState, planned: T[]): T[] {
-  const problem = planned.length > 0 ? historyWriteProblem(state) : null;
-  if (problem) throw problem;
-  return planned;
 }
 
 /** Signals that another run has a migration outside a transaction in progress: wait and look again. */

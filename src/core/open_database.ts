@@ -11,7 +11,7 @@ import type { TokenSource } from "../engines/libsql_errors.ts";
 import { NodeSqliteEngine } from "../engines/node_sqlite.ts";
 import { DatabaseStateError, InvalidInputError } from "../shared/errors.ts";
 import { cacheFileOf } from "../source/file_cache.ts";
-import { loadMigrations } from "../source/loader.ts";
+import { loadMigrations } from "./load_migrations.ts";
 import { dirname, exists, fromFileUrl, resolve } from "../shared/paths.ts";
 import { checkBusyTimeout, MigrationManager, type MigrationManagerOptions } from "./manager.ts";
 import type { Migration, MigrationInput } from "./migration.ts";

@@ -16,7 +16,7 @@ import {
   type SqlEngine,
   type WriteTransaction,
 } from "../engines/engine.ts";
-import type { DatabaseSchema } from "../schema/model.ts";
+import type { DatabaseSchema } from "../sql/schema_model.ts";
 import { type Direction, MigrationError } from "../shared/errors.ts";
 import { type ExecutorTarget, MigrationExecutor } from "./executor.ts";
 import type { AppliedMigration, HistoryStore } from "./history.ts";
@@ -168,7 +168,7 @@ export async function runStep(
     transaction: ctx.tx,
   });
   try {
-    const before = ctx.preview ? await observe(ctx.tx) : null;
+    const before = ctx.preview ? await observe(ctx.tx, ctx.history.table) : null;
     ctx.tx.guard?.(guard!.guard);
     try {
       await runBody(scope, executor, migration, direction);
@@ -176,7 +176,7 @@ export async function runStep(
       ctx.tx.guard?.(null);
     }
     if (!(await ctx.tx.isOpen())) throw new Error("it ended the transaction it runs in");
-    const preview = before ? await compare(before, await observe(ctx.tx)) : undefined;
+    const preview = before ? await compare(before, await observe(ctx.tx, ctx.history.table)) : undefined;
     if (ctx.foreignKeys) {
       ctx.foreignKeys.declared ||= executor.mentionsReferences;
       if (ctx.foreignKeys.declared) await assertNoNewForeignKeyViolations(ctx.tx, ctx.foreignKeys.baseline);
@@ -236,19 +236,19 @@ interface Observation {
 }
 
 /** What a dry run needs to compare before and after a migration (schema modules load only then). */
-async function observe(db: SqlConnection): Promise<Observation> {
-  const { readSchema } = await import("../schema/model.ts");
+async function observe(db: SqlConnection, historyTable: string): Promise<Observation> {
+  const { readSchemaWith } = await import("../sql/schema_model.ts");
   const [{ changes }] = await db.query("SELECT total_changes() AS changes", []);
   const rows = await db.query("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", []);
   return {
     changes: Number(changes),
     objects: new Map(rows.map((row) => [`${row.type} ${row.name}`, String(row.sql)])),
-    schema: await readSchema(db),
+    schema: await readSchemaWith((sql, params = []) => db.query(sql, params), historyTable),
   };
 }
 
 async function compare(before: Observation, after: Observation): Promise<StepPreview> {
-  const { findDestructiveChanges } = await import("../schema/destructive.ts");
+  const { findDestructiveChanges } = await import("../sql/destructive.ts");
   const created = [...after.objects.keys()].filter((key) => !before.objects.has(key));
   const dropped = [...before.objects.keys()].filter((key) => !after.objects.has(key));
   const altered = [...after.objects.keys()].filter((key) =>

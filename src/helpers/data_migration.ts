@@ -91,7 +91,8 @@ const DEFAULT_BATCH_SIZE = 10_000;
  * @example Lower-case every email, 1,000 rows at a time
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
- * import { batchUpdate, MigrationManager } from "../../mod.ts";
+ * import { MigrationManager } from "../../mod.ts";
+ * import { batchUpdate } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const db = new DatabaseSync(":memory:");
@@ -107,9 +108,9 @@ const DEFAULT_BATCH_SIZE = 10_000;
  * db.close();
  * ```
  */
-export async function batchUpdate(db: Executor, options: BatchUpdateOptions): Promise<BatchSummary> {
+export function batchUpdate(db: Executor, options: BatchUpdateOptions): Promise<BatchSummary> {
   const statement = `UPDATE ${quoteName(options.table)} SET ${options.set}`;
-  return await inBatches(db, { ...options, statement });
+  return db.group((inner) => inBatches(inner, { ...options, statement }));
 }
 
 /**
@@ -123,7 +124,8 @@ export async function batchUpdate(db: Executor, options: BatchUpdateOptions): Pr
  * @example Copy users into a new table, skipping those already there
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
- * import { batchCopy, MigrationManager } from "../../mod.ts";
+ * import { MigrationManager } from "../../mod.ts";
+ * import { batchCopy } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const db = new DatabaseSync(":memory:");
@@ -145,13 +147,13 @@ export async function batchUpdate(db: Executor, options: BatchUpdateOptions): Pr
  * db.close();
  * ```
  */
-export async function batchCopy(db: Executor, options: BatchCopyOptions): Promise<BatchSummary> {
+export function batchCopy(db: Executor, options: BatchCopyOptions): Promise<BatchSummary> {
   const targets = Object.keys(options.columns).map(quoteName).join(", ");
   const sources = Object.values(options.columns).join(", ");
   const statement = `INSERT INTO ${quoteName(options.to)} (${targets}) SELECT ${sources} FROM ${
     quoteName(options.from)
   }`;
-  return await inBatches(db, { ...options, table: options.from, statement });
+  return db.group((inner) => inBatches(inner, { ...options, table: options.from, statement }));
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import type { BatchProgress, BatchSummary } from "./data_migration.ts";
-import { formatDuration } from "../cli/report.ts";
+import { formatDuration } from "../shared/format.ts";
 
 const count = (n: number) => Math.round(n).toLocaleString("en-US");
 
@@ -14,7 +14,7 @@ const count = (n: number) => Math.round(n).toLocaleString("en-US");
  *
  * @example
  * ```ts
- * import { formatProgress } from "../../mod.ts";
+ * import { formatProgress } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const line = formatProgress({
@@ -40,7 +40,7 @@ export function formatProgress(progress: BatchProgress): string {
  *
  * @example
  * ```ts
- * import { formatBatchSummary } from "../../mod.ts";
+ * import { formatBatchSummary } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const line = formatBatchSummary({ table: "users", rowsVisited: 100_000, rowsChanged: 12_345, batches: 10, durationMs: 1200 });
@@ -67,7 +67,8 @@ export interface ProgressPrinterOptions {
  *
  * @example Show the progress of a batched update
  * ```ts
- * import { batchUpdate, progressPrinter, type Executor } from "../../mod.ts";
+ * import { type Executor } from "../../mod.ts";
+ * import { batchUpdate, progressPrinter } from "./mod.ts";
  *
  * export async function up(db: Executor): Promise<void> {
  *   await batchUpdate(db, { table: "users", set: "email = lower(email)", onProgress: progressPrinter() });

@@ -117,7 +117,8 @@ const SAVEPOINT = "strata_rebuild";
  * @example Make a column NOT NULL and drop another, in a migration
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
- * import { MigrationManager, rebuildTable } from "../../mod.ts";
+ * import { MigrationManager } from "../../mod.ts";
+ * import { rebuildTable } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const db = new DatabaseSync(":memory:");
@@ -136,9 +137,17 @@ const SAVEPOINT = "strata_rebuild";
  * db.close();
  * ```
  */
-export async function rebuildTable(db: Executor, table: string, change: TableChange): Promise<RebuildResult> {
+export function rebuildTable(db: Executor, table: string, change: TableChange): Promise<RebuildResult> {
+  try {
+    checkChangeShape(table, change);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return db.group((inner) => rebuildInOneCall(inner, table, change));
+}
+
+async function rebuildInOneCall(db: Executor, table: string, change: TableChange): Promise<RebuildResult> {
   const started = performance.now();
-  checkChangeShape(table, change);
   const name = await actualTableName(db, table);
   await assertForeignKeysOff(db, name);
   const legacyAlter = Number(

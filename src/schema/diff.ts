@@ -15,7 +15,7 @@ import type {
   TableSchema,
   TriggerSchema,
   ViewSchema,
-} from "./model.ts";
+} from "../sql/schema_model.ts";
 import { formatTokens, sqlKey, tokenize } from "../sql/tokens.ts";
 
 /** One difference between two schemas. */
@@ -44,7 +44,7 @@ type Labels = { e: string; a: string };
  * @example Find a column that drifted
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
- * import { diffSchemas, readSchema } from "../../mod.ts";
+ * import { diffSchemas, readSchema } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const expected = new DatabaseSync(":memory:");

@@ -11,7 +11,8 @@ import { DatabaseStateError, InvalidInputError } from "../shared/errors.ts";
 import type { DatabaseInput } from "../engines/detect.ts";
 import { MigrationManager } from "../core/manager.ts";
 import type { MigrationInput } from "../core/migration.ts";
-import { type DatabaseSchema, readSchema } from "./model.ts";
+import type { DatabaseSchema } from "../sql/schema_model.ts";
+import { readSchema } from "./read_schema.ts";
 import { diffSchemas, type SchemaDifference } from "./diff.ts";
 
 /** Options of {@link replayMigrations}. */
@@ -27,7 +28,7 @@ export interface ReplayOptions {
  *
  * @example See the schema migrations produce
  * ```ts
- * import { replayMigrations } from "../../mod.ts";
+ * import { replayMigrations } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const memory = await replayMigrations([
@@ -95,7 +96,8 @@ export interface DriftReport {
  * @example Catch a table that `CREATE TABLE IF NOT EXISTS` left in an older shape
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
- * import { checkDrift, MigrationManager, type MigrationInput } from "../../mod.ts";
+ * import { MigrationManager, type MigrationInput } from "../../mod.ts";
+ * import { checkDrift } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const migrations: MigrationInput[] = [{

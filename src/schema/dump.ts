@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DatabaseSchema } from "./model.ts";
+import type { DatabaseSchema } from "../sql/schema_model.ts";
 
 /** Options of {@link dumpSchema}. */
 export interface DumpSchemaOptions {
@@ -29,7 +29,7 @@ export function schemaStatements(schema: DatabaseSchema): string[] {
  * @example Dump a database's schema
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
- * import { dumpSchema, readSchema } from "../../mod.ts";
+ * import { dumpSchema, readSchema } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const db = new DatabaseSync(":memory:");

@@ -11,13 +11,17 @@
  */
 import { replayMigrations } from "./drift.ts";
 import { InvalidInputError, MigrationFileError } from "../shared/errors.ts";
-import { BASELINE_MARKER, listMigrationFiles, loadMigrations, parseSqlMigration } from "../source/loader.ts";
+import { loadMigrations } from "../core/load_migrations.ts";
+import { sqlBody } from "../core/migration.ts";
+import { listMigrationFiles } from "../source/file_names.ts";
+import { BASELINE_MARKER, parseSqlMigration } from "../source/sql_file.ts";
 import { exists, join, relative } from "../shared/paths.ts";
-import { formatVersion } from "../cli/report.ts";
-import { type DatabaseSchema, readSchema } from "./model.ts";
+import { formatVersion } from "../shared/format.ts";
+import type { DatabaseSchema } from "../sql/schema_model.ts";
+import { readSchema } from "./read_schema.ts";
 import { diffSchemas } from "./diff.ts";
 import { schemaStatements } from "./dump.ts";
-import { queryFunction, type SqlSource } from "./source.ts";
+import { queryFunction, type SqlSource } from "./read_schema.ts";
 import { quoteName } from "../sql/tokens.ts";
 
 /** The rows of one reference table, as SQL literals. */
@@ -39,7 +43,7 @@ export interface ReferenceData {
  * @example
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
- * import { readReferenceData } from "../../mod.ts";
+ * import { readReferenceData } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const db = new DatabaseSync(":memory:");
@@ -107,7 +111,7 @@ export interface SquashedMigration {
  *
  * @example Squash two migrations into a baseline
  * ```ts
- * import { readSchema, replayMigrations, squashMigration } from "../../mod.ts";
+ * import { readSchema, replayMigrations, squashMigration } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const memory = await replayMigrations([
@@ -171,7 +175,7 @@ export interface ArchiveOptions {
  *
  * @example
  * ```ts
- * import { archiveMigrations } from "../../mod.ts";
+ * import { archiveMigrations } from "./mod.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -261,7 +265,7 @@ export async function squashDirectory(dir: string, options: SquashDirectoryOptio
       version: options.toVersion,
       description: "baseline",
       baseline: true,
-      ...sections,
+      up: sqlBody(sections.up.sql),
     }]);
     try {
       const differences = diffSchemas(schema, await readSchema(replayed));

@@ -292,7 +292,8 @@ export class DatabaseStateError extends StrataError {
  * @example A rebuild that would drop an indexed column
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
- * import { MigrationError, MigrationManager, SchemaChangeError } from "../../mod.ts";
+ * import { MigrationError, MigrationManager } from "../../mod.ts";
+ * import { rebuildTable, SchemaChangeError } from "../helpers/mod.ts";
  * import assert from "node:assert/strict";
  *
  * const db = new DatabaseSync(":memory:");
@@ -302,7 +303,7 @@ export class DatabaseStateError extends StrataError {
  *     version: 2,
  *     description: "drop email",
  *     async up(db) {
- *       await db.rebuildTable("users", { columns: { email: null } });
+ *       await rebuildTable(db, "users", { columns: { email: null } });
  *     },
  *   },
  * ]);

@@ -12,11 +12,12 @@ import {
   formatTrigger,
   parseCreateIndex,
   parseCreateTable,
-} from "../sql/create_statements.ts";
-import type { Row } from "../engines/engine.ts";
-import { DEFAULT_HISTORY_TABLE } from "../core/history.ts";
-import { type QueryFunction, queryFunction, type SqlSource } from "./source.ts";
-import { formatTokens, tokenize } from "../sql/tokens.ts";
+} from "./create_statements.ts";
+import type { Row, SqlValue } from "../engines/engine.ts";
+import { formatTokens, tokenize } from "./tokens.ts";
+
+/** Runs one statement with positional parameters and returns its rows. */
+export type QueryFunction = (sql: string, params?: readonly SqlValue[]) => Promise<Row[]>;
 
 /** A column of a table. */
 export interface ColumnSchema {
@@ -127,38 +128,30 @@ export interface DatabaseSchema {
   triggers: TriggerSchema[];
 }
 
-/** Options of {@link readSchema}. */
-export interface ReadSchemaOptions {
-  /**
-   * The migration history table, left out of the schema together with its `<name>_runs` run log.
-   * @default {"strata_migrations"}
-   */
-  historyTable?: string;
-}
-
 /**
- * Reads a database's schema into a {@link DatabaseSchema}.
+ * Reads a database's schema, through `query`, into a {@link DatabaseSchema}; `historyTable` and its
+ * `<name>_runs` run log are left out. The schema tools' `readSchema()` reads any database handle with it.
  *
- * @param db A `DatabaseSync`, an engine, or a migration's executor.
  * @returns The schema, every list sorted by name so equal schemas give equal values.
  *
  * @example Read the columns of a table
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
- * import { readSchema } from "../../mod.ts";
+ * import type { Row, SqlValue } from "../../mod.ts";
+ * import { readSchemaWith } from "./schema_model.ts";
  * import assert from "node:assert/strict";
  *
  * const db = new DatabaseSync(":memory:");
  * db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)");
- * const schema = await readSchema(db);
+ * const query = (sql: string, params: readonly SqlValue[] = []) =>
+ *   Promise.resolve(db.prepare(sql).all(...params).map((row) => ({ ...row }) as Row));
+ * const schema = await readSchemaWith(query, "strata_migrations");
  * assert.deepEqual(schema.tables[0].columns.map((c) => `${c.name} ${c.type}`), ["id INTEGER", "email TEXT"]);
- * assert.deepEqual(schema.tables[0].uniques, [["email"]]);
  * db.close();
  * ```
  */
-export async function readSchema(db: SqlSource, options: ReadSchemaOptions = {}): Promise<DatabaseSchema> {
-  const query = queryFunction(db);
-  const history = options.historyTable ?? DEFAULT_HISTORY_TABLE;
+export async function readSchemaWith(query: QueryFunction, historyTable: string): Promise<DatabaseSchema> {
+  const history = historyTable;
   const excluded = new Set([history, `${history}_runs`].map((name) => name.toLowerCase()));
   const kept = (name: string) => !excluded.has(name.toLowerCase()) && !/^sqlite_/i.test(name);
   const objects = (await query("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL"))

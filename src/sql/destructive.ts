@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type DatabaseSchema, findTable } from "./model.ts";
+import { type DatabaseSchema, findTable } from "./schema_model.ts";
 
 /** Something a migration drops that held data. */
 export interface DestructiveChange {
@@ -30,7 +30,7 @@ export interface DestructiveChange {
  * @example
  * ```ts
  * import { DatabaseSync } from "node:sqlite";
- * import { findDestructiveChanges, readSchema } from "../../mod.ts";
+ * import { findDestructiveChanges, readSchema } from "../schema/mod.ts";
  * import assert from "node:assert/strict";
  *
  * const db = new DatabaseSync(":memory:");
