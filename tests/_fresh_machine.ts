@@ -60,7 +60,7 @@ function words(command: string): string[] {
 }
 
 /**
- * Runs a `deno …` command line as a README writes it, in `cwd`, on the fresh machine of `dir` (see
+ * Runs a `deno …` command line as the README and docs/ write it, in `cwd`, on the fresh machine of `dir` (see
  * {@link offlineEnv}), with this Deno.
  *
  * @throws {Error} when the command is not a `deno` command.
