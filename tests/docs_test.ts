@@ -263,7 +263,7 @@ Deno.test("every file of the repository the README and docs/ name exists", () =>
   assert.deepEqual(missing, []);
 });
 
-Deno.test("docs/development.md's table of where the code lives names every file of src/", () => {
+Deno.test("docs/development.md's list of where the code lives names every file of src/", () => {
   const named = new Set(
     [...readDocument("docs/development.md").matchAll(/`(src\/[\w/]+\.ts)`/g)].map((match) => match[1]),
   );
