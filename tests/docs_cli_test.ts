@@ -9,12 +9,11 @@
  */
 import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { main } from "../src/cli.ts";
 import { FLAGS } from "../src/cli_flags.ts";
 import { COMMANDS } from "../src/commands.ts";
 import { cloneRepository, followShown, offlineEnv, runOffline } from "./_fresh_machine.ts";
 import { blocksRunBy, codeBlocks, readDocument, section, shownCommands } from "./_markdown.ts";
-import { withDatabase, withTempDir } from "./_util.ts";
+import { runCli, withDatabase, withTempDir } from "./_util.ts";
 
 const BLOCKS = blocksRunBy(import.meta.url);
 const [SYNOPSIS, DRY_RUN, BACKUP, ERRORS, DEPLOY_GATE, PERMISSIONS, PRINTS] = BLOCKS;
@@ -32,18 +31,14 @@ Deno.test("this test runs docs/cli.md's synopsis and every example of it", () =>
 });
 
 Deno.test("docs/cli.md's synopsis is the usage --help prints", async () => {
-  const out: string[] = [];
-  const code = await main(
-    ["--help"],
-    { out: (line) => out.push(line), err: () => {}, color: false },
-    () => undefined,
-  );
-  assert.equal(code, 0);
-  const help = out.join("\n").split("\n");
+  const run = await runCli(["--help"]);
+  assert.equal(run.code, 0, run.stderr);
+  const help = run.stdout.split("\n");
+  const synopsis = SYNOPSIS.code.trimEnd().split("\n");
   const usage = help.slice(help.findIndex((line) => line.startsWith("Usage: ")))
-    .slice(0, SYNOPSIS.code.trimEnd().split("\n").length)
+    .slice(0, synopsis.length)
     .map((line) => line.replace(/^(Usage:)?\s+/, ""));
-  assert.deepEqual(usage, SYNOPSIS.code.trimEnd().split("\n"));
+  assert.deepEqual(usage, synopsis);
 });
 
 Deno.test("docs/cli.md names every command of the CLI in its table, and every flag", () => {
