@@ -292,3 +292,10 @@ Deno.test("docs/development.md's commands are tasks of deno.json and steps of .c
     }
   }
 });
+
+Deno.test("the README stays a front door: at most 300 lines, with a link to every file of docs/", () => {
+  const readme = readDocument("README.md");
+  assert.ok(readme.trimEnd().split("\n").length <= 300, "README.md is longer than 300 lines");
+  const unlinked = documents().filter((file) => file.startsWith("docs/") && !readme.includes(`](${file})`));
+  assert.deepEqual(unlinked, []);
+});
