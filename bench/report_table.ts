@@ -1,6 +1,6 @@
 /**
  * The printed report: a Markdown table of every workload, then the targets with PASS/FAIL, so the
- * output pastes into the README as it is.
+ * output pastes into docs/performance.md as it is.
  *
  * @module
  */

@@ -4,12 +4,23 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type CliRun, repoPath } from "./_util.ts";
 
 /** What a clone holds, less the tests' data; copied file by file so nothing generated comes along. */
-const CLONED = ["deno.json", "deno.lock", "mod.ts", "README.md", "src", "migrations", "tests", "bench"];
+const CLONED = [
+  "deno.json",
+  "deno.lock",
+  "mod.ts",
+  "README.md",
+  "docs",
+  "src",
+  "migrations",
+  "tests",
+  "bench",
+];
 
 async function copyTree(from: string, to: string): Promise<void> {
   const info = await Deno.stat(from);
@@ -49,7 +60,7 @@ function words(command: string): string[] {
 }
 
 /**
- * Runs a `deno …` command line as a README writes it, in `cwd`, on the fresh machine of `dir` (see
+ * Runs a `deno …` command line as the README and docs/ write it, in `cwd`, on the fresh machine of `dir` (see
  * {@link offlineEnv}), with this Deno.
  *
  * @throws {Error} when the command is not a `deno` command.
@@ -67,4 +78,33 @@ export async function runOffline(command: string, cwd: string, dir: string): Pro
   }).output();
   const decoder = new TextDecoder();
   return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+}
+
+/** Output with what differs from run to run masked: times, timestamps, and where the project is (`/app`). */
+export function masked(text: string, root: string): string {
+  return text.replaceAll(root, "/app")
+    .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "<timestamp>")
+    .replace(/\d{8}T\d{9}Z/g, "<stamp>")
+    .replace(/\d+(\.\d+)? (ms|s|min)\b/g, "<time>")
+    .trim();
+}
+
+/**
+ * Runs each command a document shows, in `root` on the fresh machine of `dir`, and asserts that it
+ * prints what the document shows after it, masked (see {@link masked}): stdout, or stderr when the
+ * document shows an `error:`.
+ */
+export async function followShown(
+  commands: readonly { command: string; output: string }[],
+  root: string,
+  dir: string,
+): Promise<void> {
+  for (const { command, output } of commands) {
+    const result = await runOffline(command, root, dir);
+    // On stderr, `deno task` first names the task it runs.
+    const printed = output.startsWith("error:")
+      ? result.stderr.split("\n").filter((line) => !line.startsWith("Task ")).join("\n")
+      : result.stdout;
+    assert.equal(masked(printed, root), masked(output, root), `$ ${command}\n${result.stderr}`);
+  }
 }

@@ -1,11 +1,12 @@
 /**
- * The exit codes: the README's table and the help's line are the EXIT table, and each row is what
+ * The exit codes: docs/cli.md's table and the help's line are the EXIT table, and each row is what
  * the real CLI exits with in a case of its own.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../src/cli/main.ts";
 import { EXIT, EXIT_MEANINGS } from "../src/cli/exit_codes.ts";
+import { section } from "./_markdown.ts";
 import {
   type CliRun,
   fileBytes,
@@ -22,15 +23,14 @@ const USERS =
   "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n";
 const POSTS = "-- migrate:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n";
 
-/** The rows of the README's exit code table: code → meaning. */
-function readmeTable(): Map<number, string> {
-  const text = Deno.readTextFileSync(repoPath("README.md"));
-  const section = text.slice(
-    text.indexOf("### Exit codes"),
-    text.indexOf("`status --exit-code` is the deploy gate"),
-  );
+/** The rows of docs/cli.md's exit code table: code → meaning. */
+function documentedTable(): Map<number, string> {
   const rows = new Map<number, string>();
-  for (const [, code, meaning] of section.matchAll(/^\|\s*(\d+)\s*\|\s*([^|]*?)\s*\|/gm)) {
+  for (
+    const [, code, meaning] of section("docs/cli.md", "## Exit codes").matchAll(
+      /^\|\s*(\d+)\s*\|\s*([^|]*?)\s*\|/gm,
+    )
+  ) {
     rows.set(Number(code), meaning);
   }
   return rows;
@@ -43,8 +43,8 @@ function exitTable(): Map<number, string> {
   );
 }
 
-Deno.test("the README's exit code table has one row per code of EXIT, with its meaning", () => {
-  assert.deepEqual(readmeTable(), exitTable());
+Deno.test("docs/cli.md's exit code table has one row per code of EXIT, with its meaning", () => {
+  assert.deepEqual(documentedTable(), exitTable());
 });
 
 Deno.test("the help's exit code line lists every code of EXIT with its meaning", async () => {
@@ -74,7 +74,7 @@ async function project(root: string, applied: number): Promise<{ db: string; dir
 interface Row {
   /** What the case shows. */
   name: string;
-  /** The code the README's row promises. */
+  /** The code the documented row promises. */
   code: number;
   /** Prepares the project and runs the CLI. */
   run(root: string): Promise<CliRun>;

@@ -8,21 +8,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withStaticServer } from "./_static_server.ts";
 import { cachedNpmPackages, runOffline } from "./_fresh_machine.ts";
-import { repoPath, withTempDir } from "./_util.ts";
+import { blocksRunBy, section } from "./_markdown.ts";
+import { withTempDir } from "./_util.ts";
 
-/** The README's section, from its heading to the next section or the manager's example. */
-function section(): string {
-  const readme = Deno.readTextFileSync(repoPath("README.md"));
-  const start = readme.indexOf("## In your app\n");
-  const end = readme.indexOf("Or drive the manager yourself", start);
-  assert.ok(start !== -1 && end !== -1, "the README has an In your app section");
-  return readme.slice(start, end);
-}
-
-/** The code blocks of a language, in order. */
-function blocks(text: string, language: string): string[] {
-  return [...text.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
-}
+/** The blocks this test runs, in order: the app's deno.json, its main.ts, and the commands. */
+const BLOCKS = blocksRunBy(import.meta.url);
 
 /** One of the README's words, wherever its lines break: fails the test when the README no longer says it. */
 function said(text: string, pattern: RegExp): string {
@@ -31,13 +21,18 @@ function said(text: string, pattern: RegExp): string {
   return found[1];
 }
 
-const README = section();
+const README = section("README.md", "## In your app");
 const TYPESCRIPT = said(README, /must send `\.ts` files as\s+`([^`]+)`/);
 const RELEASE = said(README, /`(https:\/\/deno\.example\.com\/strata\/v[\d.]+\/)mod\.ts`/);
-const [DENO_JSON] = blocks(README, "json");
-const MAIN_TS = blocks(README, "ts").find((code) => code.includes('from "@strata/migrate"'))!;
-const COMMANDS = blocks(README, "sh").at(-1)!.split("\n").map((line) => line.replace(/#.*$/, "").trim())
-  .filter(Boolean);
+const [DENO_JSON, MAIN_TS, SHELL] = BLOCKS.map((block) => block.code);
+const COMMANDS = SHELL.split("\n").map((line) => line.replace(/#.*$/, "").trim()).filter(Boolean);
+
+Deno.test("this test runs the README's In your app: its deno.json, main.ts and commands", () => {
+  assert.deepEqual(
+    BLOCKS.map((block) => `${block.file} ${block.heading} ${block.language}`),
+    ["json", "ts", "sh"].map((language) => `README.md ## In your app ${language}`),
+  );
+});
 
 /** The README's text with its example host replaced by the local server. */
 function onServer(text: string, origin: string): string {

@@ -1,6 +1,6 @@
 /**
  * The CLI's exit codes, defined once: the CLI returns them, its help lists them, and a test holds
- * the README's table to them. A deploy script can tell "migrations pending" or "the history and the
+ * the table of docs/cli.md to them. A deploy script can tell "migrations pending" or "the history and the
  * files disagree" from a failure, and `status --exit-code` answers with the code `up` would give.
  *
  * @module
@@ -33,7 +33,7 @@ export const EXIT = {
   sigterm: 143,
 } as const;
 
-/** What each exit code means, in the words of the help and of the README's table. */
+/** What each exit code means, in the words of the help and of the table in docs/cli.md. */
 export const EXIT_MEANINGS: Record<keyof typeof EXIT, string> = {
   ok: "success",
   error: "error",
