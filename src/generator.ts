@@ -72,14 +72,31 @@ export async function createMigration(
   description: string,
   options: CreateMigrationOptions = {},
 ): Promise<CreatedMigration> {
-  const slug = slugify(description);
   const dir = directoryPath(options.dir ?? "./migrations");
-  await Deno.mkdir(dir, { recursive: true });
-  const existing = listMigrationFiles(dir);
-  const version = Math.max(0, ...existing.map((f) => f.parsed.version)) + 1;
-  const extension = options.sql ? "sql" : "ts";
-  const path = join(dir, `${String(version).padStart(3, "0")}_${slug}.${extension}`);
   const text = options.sql ? sqlTemplate(description) : tsTemplate(description, typesSpecifier(dir));
+  return await writeNextMigration(description, { dir, extension: options.sql ? "sql" : "ts", text });
+}
+
+/** The version the next migration of a directory takes: one above the highest, 1 in a new directory. */
+export function nextVersion(dir: string): number {
+  return Math.max(0, ...listMigrationFiles(dir).map((f) => f.parsed.version)) + 1;
+}
+
+/**
+ * Writes `text` as the next migration of `dir`, named after the description, as
+ * {@link createMigration} does: creates the directory if needed, never overwrites a file.
+ *
+ * @throws {InvalidInputError} for a description with no letters or digits.
+ * @throws {MigrationFileError} when the directory holds a malformed migration file, or the file exists.
+ */
+export async function writeNextMigration(
+  description: string,
+  { dir, extension, text }: { dir: string; extension: "sql" | "ts"; text: string },
+): Promise<CreatedMigration> {
+  const slug = slugify(description);
+  await Deno.mkdir(dir, { recursive: true });
+  const version = nextVersion(dir);
+  const path = join(dir, `${String(version).padStart(3, "0")}_${slug}.${extension}`);
   try {
     await Deno.writeTextFile(path, text, { createNew: true });
   } catch (cause) {

@@ -37,6 +37,7 @@ import {
 import type { Row } from "./engine.ts";
 import { InvalidInputError, SchemaChangeError } from "./errors.ts";
 import type { Executor } from "./executor.ts";
+import { type QueryFunction, queryFunction } from "./sql_source.ts";
 import { quoteName, sqlKey } from "./sql_tokens.ts";
 
 /**
@@ -444,7 +445,7 @@ async function copyStatement(
     targets.push(quoteName(column));
     sources.push(source);
   }
-  if (await keepsRowids(db, [table, temp], fillable)) {
+  if (await keepsRowids(queryFunction(db), [table, temp], fillable)) {
     targets.unshift("rowid");
     sources.unshift("rowid");
   }
@@ -457,27 +458,28 @@ async function copyStatement(
 }
 
 /**
- * Whether to copy rowids as they are: when both tables have them and the new one has no INTEGER
- * PRIMARY KEY (whose column already carries the rowid). Rowids are what external-content full-text
- * indexes and applications that read `rowid` point at.
+ * Whether a rebuild copies rowids as they are: when both tables have them and the new one has no
+ * INTEGER PRIMARY KEY (whose column already carries the rowid). Rowids are what external-content
+ * full-text indexes and applications that read `rowid` point at.
+ *
+ * @param tables The table being rebuilt and the new table that replaces it, both in the database.
+ * @param fillable The columns of the new table that take values (not generated).
  */
-async function keepsRowids(
-  db: Executor,
-  [table, temp]: [string, string],
-  fillable: string[],
+export async function keepsRowids(
+  query: QueryFunction,
+  [table, temp]: readonly [string, string],
+  fillable: readonly string[],
 ): Promise<boolean> {
-  const listed = await db.query(
+  const listed = await query(
     "SELECT name, wr FROM pragma_table_list WHERE name IN (?, ?) AND schema = 'main'",
-    table,
-    temp,
+    [table, temp],
   );
   if (listed.some((entry) => Number(entry.wr) === 1)) return false;
   if (fillable.some((column) => ["rowid", "oid", "_rowid_"].includes(column.toLowerCase()))) return false;
-  const keyColumns = await db.query("SELECT count(*) AS n FROM pragma_table_xinfo(?) WHERE pk > 0", temp);
-  const keyIndexes = await db.query(
-    "SELECT count(*) AS n FROM pragma_index_list(?) WHERE origin = 'pk'",
+  const keyColumns = await query("SELECT count(*) AS n FROM pragma_table_xinfo(?) WHERE pk > 0", [temp]);
+  const keyIndexes = await query("SELECT count(*) AS n FROM pragma_index_list(?) WHERE origin = 'pk'", [
     temp,
-  );
+  ]);
   const integerPrimaryKey = Number(keyColumns[0].n) === 1 && Number(keyIndexes[0].n) === 0;
   return !integerPrimaryKey;
 }
