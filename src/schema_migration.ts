@@ -16,13 +16,16 @@
 import { DatabaseSync } from "node:sqlite";
 import { replayMigrations } from "./drift.ts";
 import { InvalidInputError, SchemaChangeError } from "./errors.ts";
-import { parseSqlMigration } from "./loader.ts";
+import { slugify, writeNextMigration } from "./generator.ts";
+import { directoryPath, loadMigrations, parseSqlMigration } from "./loader.ts";
 import { MigrationManager } from "./manager.ts";
 import type { MigrationInput } from "./migration.ts";
+import { exists } from "./paths.ts";
 import { formatVersion } from "./report.ts";
 import { type DatabaseSchema, findTable, readSchema, type TableSchema } from "./schema.ts";
 import { diffSchemas } from "./schema_diff.ts";
 import { schemaStatements } from "./schema_dump.ts";
+import { readSchemaFile } from "./schema_file.ts";
 import { type DataChange, planSchemaChange, type Renames } from "./schema_plan.ts";
 import { proveMigration } from "./schema_proof.ts";
 import { splitStatements } from "./sql_script.ts";
@@ -80,10 +83,11 @@ export interface GeneratedMigration {
  *
  * @example Make a column NOT NULL, which SQLite's ALTER TABLE cannot do
  * ```ts
+ * import type { MigrationInput } from "../mod.ts";
  * import { generateMigration } from "./schema_migration.ts";
  * import assert from "node:assert/strict";
  *
- * const migrations = [{
+ * const migrations: MigrationInput[] = [{
  *   version: 1,
  *   description: "users",
  *   up: (db) => db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)"),
@@ -180,6 +184,73 @@ export async function generateMigration(
     down: down.dataChanges,
     emptyTables: proof.emptyTables,
   };
+}
+
+/** Options of {@link writeSchemaMigration}. */
+export interface WriteSchemaMigrationOptions {
+  /** The migrations directory, read and written to. @default {"./migrations"} */
+  dir?: string | URL;
+  /** The wanted schema: a `.sql` file of `CREATE` statements, or a SQLite database (only read). */
+  from: string;
+  /** Renames, as {@link GenerateMigrationOptions.rename} takes them. @default {{}} */
+  rename?: Readonly<Record<string, string>>;
+}
+
+/** What {@link writeSchemaMigration} did. */
+export interface WrittenSchemaMigration extends GeneratedMigration {
+  /** The file written, or null when nothing differs (and nothing was written). */
+  path: string | null;
+}
+
+/**
+ * Generates the migration from the schema the migrations of `dir` produce to the one in a file, and
+ * writes it as the next numbered `.sql` migration, named after the description. Nothing is written
+ * when nothing differs, or when the migration fails its proof.
+ *
+ * @param description What the migration does, for its file name and first line.
+ * @returns The path written (null when nothing differs) and what {@link generateMigration} returns.
+ * @throws {MigrationFileError} for a schema file that cannot be read, or a malformed migration file.
+ * @throws {InvalidInputError} as {@link generateMigration} does, and for a description with no
+ *   letters or digits.
+ * @throws {SchemaChangeError} when the generated SQL fails its proof.
+ *
+ * @example Write the migration to a schema file
+ * ```ts
+ * import { writeSchemaMigration } from "./schema_migration.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const root = await Deno.makeTempDir();
+ * const dir = `${root}/migrations`;
+ * await Deno.mkdir(dir);
+ * await Deno.writeTextFile(`${dir}/001_notes.sql`, "-- migrate:up\nCREATE TABLE notes (id INTEGER PRIMARY KEY);\n");
+ * await Deno.writeTextFile(`${root}/schema.sql`, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);\n");
+ * const written = await writeSchemaMigration("add note body", { dir, from: `${root}/schema.sql` });
+ * assert.ok(written.path?.endsWith("002_add_note_body.sql"));
+ * assert.match(await Deno.readTextFile(written.path!), /-- migrate:up\n-- New column of notes\.\nALTER TABLE notes ADD COLUMN body TEXT;/);
+ * await Deno.remove(root, { recursive: true });
+ * ```
+ */
+export async function writeSchemaMigration(
+  description: string,
+  options: WriteSchemaMigrationOptions,
+): Promise<WrittenSchemaMigration> {
+  slugify(description);
+  const dir = directoryPath(options.dir ?? "./migrations");
+  const migrations = exists(dir) ? await loadMigrations(dir) : [];
+  const target = await readSchemaFile(options.from);
+  let generated: GeneratedMigration;
+  try {
+    generated = await generateMigration(migrations, target, {
+      rename: options.rename,
+      description,
+      targetLabel: options.from,
+    });
+  } finally {
+    if (typeof target !== "string") target.close();
+  }
+  if (generated.text === null) return { ...generated, path: null };
+  const created = await writeNextMigration(description, { dir, extension: "sql", text: generated.text });
+  return { ...generated, path: created.path };
 }
 
 /** Runs `work` on a new in-memory database made from serialized bytes or from statements. */
