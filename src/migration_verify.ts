@@ -115,7 +115,7 @@ export async function verifyMigrations(
           description: migration.description,
           file: migration.file ?? null,
           kind,
-          message: `${label(migration)}: ${message}`,
+          message: `Migration ${label(migration)}: ${message}`,
           differences,
         });
       report.verified.push(migration.version);
@@ -152,10 +152,10 @@ export async function verifyMigrations(
       if (differences.length > 0) {
         problem("schema", `its down does not restore the schema: ${differences.join("; ")}`, differences);
       }
-      const changed = untouched.filter(([table, rows]) => {
-        const now = findTable(restored, table);
-        return !now || !includes(tableRows(db, now), rows);
-      }).map(([table]) => table);
+      // A table the down dropped or changed is a difference of the schema already.
+      const changed = untouched.filter(([table, rows]) =>
+        sameTable(before, restored, table) && !includes(tableRows(db, findTable(restored, table)!), rows)
+      ).map(([table]) => table);
       if (changed.length > 0) {
         problem(
           "rows",
