@@ -136,15 +136,16 @@ export async function generateMigration(
     return { version, differences, text: null, up: [], down: [], emptyTables: [] };
   }
   const renames = resolveRenames(options.rename ?? {}, before, after, label);
-  const up = await withScratch(
-    base,
-    (db) =>
-      planSchemaChange(db, after, renames, { missingValues: "refuse", targetLabel: label, sourceLabel }),
-  );
+  const up = await withScratch(base, (db) =>
+    planSchemaChange(db, { from: before, to: after, renames }, {
+      missingValues: "refuse",
+      targetLabel: label,
+      sourceLabel,
+    }));
   const down = await withScratch(
     schemaStatements(after),
     (db) =>
-      planSchemaChange(db, before, invert(renames), {
+      planSchemaChange(db, { from: after, to: before, renames: invert(renames) }, {
         missingValues: "fill",
         targetLabel: sourceLabel,
         sourceLabel: label,

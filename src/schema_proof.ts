@@ -147,7 +147,9 @@ function fitsWanted(shadow: DatabaseSync, input: ProofInput) {
     }
     const names = Object.keys(values);
     const violations = () =>
-      Number(shadow.prepare("SELECT count(*) AS n FROM pragma_foreign_key_check(?)").get(wanted.name)?.n);
+      wanted.foreignKeys.length === 0
+        ? 0
+        : Number(shadow.prepare("SELECT count(*) AS n FROM pragma_foreign_key_check(?)").get(wanted.name)?.n);
     const before = violations();
     shadow.exec("SAVEPOINT strata_fits");
     try {

@@ -191,7 +191,7 @@ function expression(kind: ColumnExpression, column: string): string {
     case "length":
       return `length(${column}) < 1000`;
     case "nonnegative":
-      return `${column} IS NULL OR ${column} >= -1000000`;
+      return `${column} IS NULL OR CAST(${column} AS REAL) >= -1000000`;
     case "tautology":
       return `${column} IS NOT NULL OR ${column} IS NULL`;
     case "concat":
