@@ -96,6 +96,16 @@ export { dumpSchema } from "./src/schema_dump.ts";
 export type { DumpSchemaOptions } from "./src/schema_dump.ts";
 export { checkDrift, replayMigrations } from "./src/drift.ts";
 export type { CheckDriftOptions, DriftReport, ReplayOptions } from "./src/drift.ts";
+export { generateMigration, writeSchemaMigration } from "./src/schema_migration.ts";
+export type {
+  DataChange,
+  GeneratedMigration,
+  GenerateMigrationOptions,
+  WriteSchemaMigrationOptions,
+  WrittenSchemaMigration,
+} from "./src/schema_migration.ts";
+export { verifyMigrations } from "./src/migration_verify.ts";
+export type { VerifyOptions, VerifyProblem, VerifyReport } from "./src/migration_verify.ts";
 export { findDestructiveChanges } from "./src/destructive.ts";
 export type { DestructiveChange } from "./src/destructive.ts";
 export { archiveMigrations, readReferenceData, squashMigration } from "./src/squash.ts";

@@ -555,9 +555,8 @@ class Planner {
         differences.length > 1 ? "these changes" : "this change"
       }:`,
       ...differences.map((difference) => `  ${difference}`),
-      "New table, rows copied (values convert by the new column types, as INSERT converts them), old table",
-      "dropped, new one renamed; its indexes and triggers, and the views and triggers that name it, are",
-      "created again below.",
+      "SQLite's procedure: new table, rows copied, old table dropped, new one renamed; what goes with the",
+      "old table (its indexes and triggers, views and triggers that name it) is created again below.",
       ...this.#notes,
     );
     this.#dropDependents(table);
