@@ -333,6 +333,33 @@ function dropColumnDependents(schema: Schema, table: Table, column: number): voi
   table.uniques = table.uniques.filter((unique) => !unique.includes(column));
 }
 
+/**
+ * Drops an index, view or trigger, and half the time makes another under its name (a changed
+ * definition); or adds a new one.
+ */
+function replaceOrAdd(
+  schema: Schema,
+  random: Random,
+  log: ChangeLog,
+  kind: "indexes" | "views" | "triggers",
+  add: (schema: Schema, random: Random, log: ChangeLog) => void,
+): boolean {
+  const list: { name: string }[] = schema[kind];
+  let reused: string | null = null;
+  if (list.length > 0 && random.chance(0.5)) {
+    const object = random.pick(list);
+    list.splice(list.indexOf(object), 1);
+    log.steps.push(`drop ${kind} ${object.name}`);
+    if (random.chance(0.5)) return true;
+    reused = object.name;
+  }
+  const before = list.length;
+  add(schema, random, log);
+  const added = list.length > before;
+  if (added && reused !== null) list.at(-1)!.name = reused;
+  return added || reused !== null;
+}
+
 /** The changes, by name. */
 const CHANGES: Record<string, (schema: Schema, random: Random, log: ChangeLog) => boolean> = {
   "add table": (schema, random, log) => {
@@ -524,40 +551,9 @@ const CHANGES: Record<string, (schema: Schema, random: Random, log: ChangeLog) =
     }
     return true;
   },
-  "change index": (schema, random, log) => {
-    if (schema.indexes.length > 0 && random.chance(0.5)) {
-      const index = random.pick(schema.indexes);
-      schema.indexes = schema.indexes.filter((i) => i !== index);
-      log.steps.push(`drop index ${index.name}`);
-      if (random.chance(0.5)) {
-        addIndex(schema, random, log);
-        schema.indexes.at(-1)!.name = index.name;
-      }
-      return true;
-    }
-    addIndex(schema, random, log);
-    return true;
-  },
-  "change view": (schema, random, log) => {
-    if (schema.views.length > 0 && random.chance(0.5)) {
-      const view = random.pick(schema.views);
-      schema.views = schema.views.filter((v) => v !== view);
-      log.steps.push(`drop view ${view.name}`);
-      return true;
-    }
-    addView(schema, random, log);
-    return true;
-  },
-  "change trigger": (schema, random, log) => {
-    if (schema.triggers.length > 0 && random.chance(0.5)) {
-      const trigger = random.pick(schema.triggers);
-      schema.triggers = schema.triggers.filter((t) => t !== trigger);
-      log.steps.push(`drop trigger ${trigger.name}`);
-      return true;
-    }
-    addTrigger(schema, random, log);
-    return true;
-  },
+  "change index": (schema, random, log) => replaceOrAdd(schema, random, log, "indexes", addIndex),
+  "change view": (schema, random, log) => replaceOrAdd(schema, random, log, "views", addView),
+  "change trigger": (schema, random, log) => replaceOrAdd(schema, random, log, "triggers", addTrigger),
 };
 
 /** Applies one to four random changes to `schema`, returning what the generator needs to know. */
