@@ -13,7 +13,7 @@
  */
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import type { DatabaseSchema, TableSchema } from "./schema.ts";
-import { affinity } from "./schema_plan.ts";
+import { affinity } from "./column_rules.ts";
 import { quoteName, tokenize } from "./sql_tokens.ts";
 
 /** A value a sample row gives a column. */
@@ -247,6 +247,19 @@ function seeded(seed: number): () => number {
 /**
  * Every row of a table as text, each value as SQLite's `quote()` writes it (with the rowid first,
  * for a rowid table), sorted: equal lists mean equal rows.
+ *
+ * @example
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { readSchema } from "../mod.ts";
+ * import { tableRows } from "./sample_rows.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * db.exec("CREATE TABLE t (a TEXT, b REAL); INSERT INTO t VALUES ('it''s', 1)");
+ * assert.deepEqual(tableRows(db, (await readSchema(db)).tables[0]), ["1, 'it''s', 1.0"]);
+ * db.close();
+ * ```
  */
 export function tableRows(db: DatabaseSync, table: TableSchema): string[] {
   const columns = [

@@ -278,6 +278,15 @@ const SCHEMA_STATEMENT =
  *
  * @throws {InvalidInputError} naming the line of a statement that is not one of those, or that
  *   SQLite refuses.
+ *
+ * @example
+ * ```ts
+ * import { schemaOfStatements } from "./schema_migration.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const schema = await schemaOfStatements("CREATE INDEX t_a ON t (a); CREATE TABLE t (a TEXT);", "schema.sql");
+ * assert.deepEqual(schema.indexes.map((index) => index.name), ["t_a"]);
+ * ```
  */
 export async function schemaOfStatements(sql: string, label: string): Promise<DatabaseSchema> {
   const lineOf = (offset: number) => sql.slice(0, offset).split("\n").length;

@@ -26,7 +26,9 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { columnText, parseCreateTable, renderCreateTable } from "./create_statements.ts";
-import { InvalidInputError, SchemaChangeError } from "./errors.ts";
+import { affinity, canAddColumn, checkExpression, isNullLiteral } from "./column_rules.ts";
+import { InvalidInputError } from "./errors.ts";
+import { mentions, planFailure, Script } from "./plan_script.ts";
 import { keepsRowids } from "./rebuild.ts";
 import {
   type ColumnSchema,
@@ -37,7 +39,7 @@ import {
 } from "./schema.ts";
 import { diffSchemas } from "./schema_diff.ts";
 import { queryFunction } from "./sql_source.ts";
-import { formatTokens, quoteName, sqlKey, tokenize, tokenName } from "./sql_tokens.ts";
+import { quoteName, sqlKey } from "./sql_tokens.ts";
 
 /** Renames the caller asked for, by the names of the schema the plan starts from. */
 export interface Renames {
@@ -112,6 +114,28 @@ export interface SchemaChange {
  * `scratch` (a table rebuild is simulated there by a drop and a create, which leave the same schema
  * as SQLite's rename). The plan is checked by running its SQL on rows: see `schema_proof.ts`.
  *
+ * @example Plan a new column, then its removal
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { readSchema } from "../mod.ts";
+ * import { schemaOfStatements } from "./schema_migration.ts";
+ * import { planSchemaChange } from "./schema_plan.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const scratch = new DatabaseSync(":memory:");
+ * scratch.exec("CREATE TABLE notes (id INTEGER PRIMARY KEY)");
+ * const from = await readSchema(scratch);
+ * const to = await schemaOfStatements("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)", "schema.sql");
+ * const renames = { tables: {}, columns: {} };
+ * const plan = await planSchemaChange(scratch, { from, to, renames }, {
+ *   missingValues: "refuse",
+ *   targetLabel: "schema.sql",
+ *   sourceLabel: "the migrations",
+ * });
+ * assert.equal(plan.sql, "-- New column of notes.\nALTER TABLE notes ADD COLUMN body TEXT;");
+ * scratch.close();
+ * ```
+ *
  * @param scratch A database with the schema `change.from` and no rows that matter; the plan changes it.
  * @returns The SQL and the steps that drop or change data.
  * @throws {InvalidInputError} for a change that no SQL can make on a table with rows (a new NOT
@@ -134,107 +158,6 @@ export async function planSchemaChange(
   await plan.changeTables();
   plan.createObjects();
   return plan.result();
-}
-
-/** What a view or trigger names, by lower-case name, to find the views and triggers a table change breaks. */
-const mentionCache = new Map<string, Set<string>>();
-
-function mentions(sql: string): Set<string> {
-  let names = mentionCache.get(sql);
-  if (!names) {
-    names = new Set(
-      tokenize(sql).filter((token) => token.kind === "word" || token.kind === "identifier")
-        .map((token) => tokenName(token).toLowerCase()),
-    );
-    if (mentionCache.size > 10_000) mentionCache.clear();
-    mentionCache.set(sql, names);
-  }
-  return names;
-}
-
-/** The statements of a plan, run on the scratch database as they are written. */
-class Script {
-  readonly #db: DatabaseSync;
-  readonly #buffers: string[][] = [[]];
-  #savepoints = 0;
-
-  constructor(db: DatabaseSync) {
-    this.#db = db;
-  }
-
-  /** Adds comment lines (a blank line first, to start a step). */
-  step(...comments: string[]): void {
-    const last = this.#buffers.findLast((lines) => lines.length > 0)?.at(-1);
-    if (last !== undefined && last !== "") this.#top().push("");
-    this.#top().push(...comments.map((comment) => `-- ${comment}`));
-  }
-
-  /**
-   * Runs a statement and writes it. An `ALTER TABLE` that SQLite refuses because a view or trigger
-   * no longer compiles around it ("error in view v: no such column: b") drops that object first, to
-   * be created again at the end, and runs again.
-   */
-  run(sql: string): void {
-    for (let attempt = 0;; attempt++) {
-      try {
-        this.#db.exec(sql);
-        break;
-      } catch (error) {
-        const blocker = /^error in (view|trigger) (.+?)(?: after [a-z ]+)?: /.exec(errorMessage(error));
-        if (!blocker || attempt > 100) throw planFailure(sql, error);
-        this.run(`DROP ${blocker[1].toUpperCase()} ${quoteName(blocker[2])}`);
-      }
-    }
-    this.#top().push(`${sql};`);
-  }
-
-  /** Writes a statement without running it, for a statement whose effect the caller makes otherwise. */
-  record(sql: string): void {
-    this.#top().push(`${sql};`);
-  }
-
-  /** Runs `work` in a savepoint, keeping what it wrote when it returns true and undoing it otherwise. */
-  async trial(work: () => Promise<boolean>): Promise<boolean> {
-    const name = `strata_plan_${++this.#savepoints}`;
-    this.#db.exec(`SAVEPOINT ${name}`);
-    this.#buffers.push([]);
-    let kept = false;
-    try {
-      kept = await work();
-    } catch {
-      kept = false;
-    }
-    const lines = this.#buffers.pop()!;
-    if (kept) {
-      this.#db.exec(`RELEASE ${name}`);
-      this.#top().push(...lines);
-    } else {
-      this.#db.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
-    }
-    return kept;
-  }
-
-  text(): string {
-    return this.#buffers[0].join("\n");
-  }
-
-  #top(): string[] {
-    return this.#buffers.at(-1)!;
-  }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function planFailure(sql: string, cause: unknown): SchemaChangeError {
-  const oneLine = formatTokens(tokenize(sql));
-  return new SchemaChangeError(
-    `strata could not write SQL for this change: SQLite refused "${oneLine}": ${errorMessage(cause)}. ` +
-      `This is a bug in strata; nothing was written.`,
-    "",
-    { cause },
-  );
 }
 
 /** The decisions of one plan, phase by phase. */
@@ -827,58 +750,18 @@ const CONVERSIONS = {
   BLOB: "none",
 } as const;
 
-/** A value of a record by a key compared ignoring case, as SQLite compares names. */
+/**
+ * A value of a record by a key compared ignoring case, as SQLite compares names.
+ *
+ * @example
+ * ```ts
+ * import { lookup } from "./schema_plan.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(lookup({ Users: "people" }, "users"), "people");
+ * ```
+ */
 export function lookup<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
   const found = Object.keys(record).find((name) => name.toLowerCase() === key.toLowerCase());
   return found === undefined ? undefined : record[found];
-}
-
-/**
- * Whether `ALTER TABLE … ADD COLUMN` can add a column to a table with rows: SQLite refuses a
- * PRIMARY KEY or UNIQUE column (the trial finds those), and, on a table with rows only (which the
- * trial's has not), a STORED generated column, a NOT NULL one without a default, and a default that
- * is not a literal.
- */
-function canAddColumn(column: ColumnSchema): boolean {
-  if (column.generated?.kind === "stored") return false;
-  if (column.notNull && (column.default === null || isNullLiteral(column.default)) && !column.generated) {
-    return false;
-  }
-  if (column.default === null) return true;
-  const tokens = tokenize(column.default);
-  const inner = tokens[0]?.text === "(" && tokens.at(-1)?.text === ")" ? tokens.slice(1, -1) : tokens;
-  const body = inner[0]?.text === "-" || inner[0]?.text === "+" ? inner.slice(1) : inner;
-  if (body.length !== 1) return false;
-  const [token] = body;
-  if (token.kind === "number") return true;
-  if (inner !== body) return false;
-  return token.kind === "string" || token.kind === "blob" ||
-    (token.kind === "word" && ["NULL", "TRUE", "FALSE"].includes(token.text.toUpperCase()));
-}
-
-/** Whether a default is NULL, as `DEFAULT NULL` or `DEFAULT (NULL)` writes it. */
-function isNullLiteral(value: string): boolean {
-  const words = tokenize(value).filter((token) => token.text !== "(" && token.text !== ")");
-  return words.length === 1 && words[0].kind === "word" && words[0].text.toUpperCase() === "NULL";
-}
-
-/** The expression of a `CHECK (…)` constraint, with or without its `CONSTRAINT name`. */
-function checkExpression(check: string): string {
-  const tokens = tokenize(check);
-  const open = tokens.findIndex((token) => token.text === "(");
-  return formatTokens(tokens.slice(open + 1, -1));
-}
-
-/**
- * A column's type affinity, by SQLite's rules
- * (https://www.sqlite.org/datatype3.html#determination_of_column_affinity). `ANY` converts nothing in
- * a STRICT table, like BLOB; elsewhere it is NUMERIC.
- */
-export function affinity(type: string, strict = false): "INTEGER" | "TEXT" | "BLOB" | "REAL" | "NUMERIC" {
-  const upper = type.toUpperCase();
-  if (upper.includes("INT")) return "INTEGER";
-  if (upper.includes("CHAR") || upper.includes("CLOB") || upper.includes("TEXT")) return "TEXT";
-  if (upper.includes("BLOB") || upper === "" || (strict && upper === "ANY")) return "BLOB";
-  if (upper.includes("REAL") || upper.includes("FLOA") || upper.includes("DOUB")) return "REAL";
-  return "NUMERIC";
 }
