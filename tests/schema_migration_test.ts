@@ -352,3 +352,15 @@ Deno.test("a schema file may name tables before creating them", async () => {
   );
   assert.deepEqual(schema.indexes.map((i) => i.name), ["posts_user"]);
 });
+
+Deno.test("a column of a renamed table is renamed by the table's old name or its new one", async () => {
+  const before = "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT);";
+  const after = "CREATE TABLE people (id INTEGER PRIMARY KEY, full_name TEXT);";
+  for (const column of ["users.name", "people.name"]) {
+    const generated = await generate(before, after, { users: "people", [column]: "full_name" });
+    assert.deepEqual(statements(section(generated.text, "up")), [
+      "ALTER TABLE users RENAME TO people;",
+      "ALTER TABLE people RENAME COLUMN name TO full_name;",
+    ], column);
+  }
+});
