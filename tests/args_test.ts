@@ -140,7 +140,7 @@ for (
     ],
     [
       ["frobnicate"],
-      'error: Unknown command "frobnicate". Commands: up, status, rollback, validate, accept, mark, check, dump, baseline, squash, new. Run "help" for usage.',
+      'error: Unknown command "frobnicate". Commands: up, status, rollback, validate, accept, mark, check, dump, baseline, squash, verify, new. Run "help" for usage.',
     ],
     [
       ["status", "-h"],

@@ -225,6 +225,15 @@ const ROWS: Row[] = [
     says: /differs from what migrations up to 2 produce/,
   },
   {
+    name: "verify finds a migration whose down cannot undo it",
+    code: EXIT.drift,
+    run: async (root) => {
+      const { dir } = await project(root, 0);
+      return await runCli(["verify", "--dir", dir]);
+    },
+    says: /Migration 2 \("posts"\): it has no down, so it cannot be rolled back/,
+  },
+  {
     name: "validate finds an applied migration edited since it ran",
     code: EXIT.validation,
     run: async (root) => {

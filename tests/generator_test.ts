@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { DatabaseSync } from "node:sqlite";
 import { InvalidInputError, loadMigrations, MigrationFileError, MigrationManager } from "../mod.ts";
 import { createMigration } from "../src/cli/mod.ts";
-import { slugify } from "../src/cli/generator.ts";
+import { slugify } from "../src/source/next_file.ts";
 import { schemaOf, withTempDir, writeFiles } from "./_util.ts";
 
 async function listDir(dir: string): Promise<string[]> {

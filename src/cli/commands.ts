@@ -130,12 +130,26 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: [],
     run: async (c) => (await import("./schema_commands.ts")).runSquash(c),
   },
+  verify: {
+    usage: "[--from N]",
+    summary: "check that each migration's down undoes its up",
+    description: "On an in-memory database, applies each migration (from --from N on), then its down, " +
+      "then it again: after the down the schema must be the one before it, and the rows of tables it " +
+      "leaves alone must be as they were (each table gets a sample row first). Lists every migration " +
+      "whose down does not restore them or that has none, and exits with 4 if any. Touches no file or database.",
+    flags: ["dir", "table", "from", "json", "quiet", "verbose", "help"],
+    positionals: [],
+    run: async (c) => (await import("./schema_commands.ts")).runVerify(c),
+  },
   new: {
-    usage: "[--sql]",
+    usage: "[--sql] [--from FILE [--rename A=B,...]]",
     summary: "write the next numbered migration file",
     description: "Writes NNN_description.ts (or .sql with --sql) in the migrations directory, numbered " +
-      "one above the highest, with up and down that do nothing until edited.",
-    flags: ["dir", "sql", "json", "quiet", "verbose", "help"],
+      "one above the highest, with up and down that do nothing until edited. With --from FILE (the " +
+      "schema you want: a .sql file of CREATE statements, or a database, only read) it writes the .sql " +
+      "migration that takes the schema the migrations produce there and back, after proving both on a " +
+      "database with rows, and lists every step that drops or changes data; renames are never guessed.",
+    flags: ["dir", "sql", "from", "rename", "json", "quiet", "verbose", "help"],
     positionals: [{ name: '"description"', optional: false }],
     run: runNew,
   },
@@ -302,6 +316,9 @@ async function runNew(c: CommandContext): Promise<void> {
   const description = c.positionals[0];
   if (description === undefined) {
     throw new UsageError('Give a description: new "add index on users email".', "description");
+  }
+  if (c.flags.from !== undefined || c.flags.rename !== undefined) {
+    return await (await import("./schema_commands.ts")).runNewFromSchema(c, description);
   }
   const dir = migrationsDirectory(c);
   requireAccess(dir, ["read", "write"], {

@@ -23,7 +23,10 @@ export const EXIT = {
   usage: 2,
   /** `status --exit-code` found pending migrations, and nothing that stops `up` from applying them. */
   pending: 3,
-  /** `check` or `baseline` found that the schema differs from what the migrations produce. */
+  /**
+   * `check` or `baseline` found that the schema differs from what the migrations produce, or
+   * `verify` found a migration whose down does not restore the schema before it (or that has none).
+   */
   drift: 4,
   /** Refused before anything ran: the database's history and the migration files disagree. */
   validation: 5,
@@ -39,7 +42,7 @@ export const EXIT_MEANINGS: Record<keyof typeof EXIT, string> = {
   error: "error",
   usage: "invalid usage",
   pending: "migrations pending (status --exit-code)",
-  drift: "schema drift (check, baseline)",
+  drift: "schema drift (check, baseline, verify)",
   validation: "history and files disagree (validate lists why)",
   sigint: "interrupted by SIGINT, the run rolled back",
   sigterm: "interrupted by SIGTERM, the run rolled back",

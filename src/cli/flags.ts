@@ -44,6 +44,8 @@ export type FlagName =
   | "dump"
   | "reference"
   | "archive-dir"
+  | "from"
+  | "rename"
   | "busy-timeout"
   | "timeout"
   | "json"
@@ -99,6 +101,16 @@ export const FLAGS: Record<FlagName, FlagSpec> = {
     help: "tables whose rows the baseline keeps (reference data)",
   },
   "archive-dir": { type: "string", value: "DIR", help: "where squashed files go (default: <dir>/archive)" },
+  from: {
+    type: "string",
+    value: "FILE|N",
+    help: "new: the schema to migrate to (a .sql file or a database); verify: the first version to check",
+  },
+  rename: {
+    type: "string",
+    value: "A=B,...",
+    help: "with new --from: renames, never guessed (table.old=new for a column, old=new for a table)",
+  },
   "busy-timeout": {
     type: "string",
     value: "MS",

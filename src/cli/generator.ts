@@ -3,9 +3,11 @@
  *
  * @module
  */
-import { InvalidInputError, MigrationFileError } from "../shared/errors.ts";
-import { directoryPath, listMigrationFiles } from "../source/file_names.ts";
-import { fromFileUrl, join, relative } from "../shared/paths.ts";
+import { directoryPath } from "../source/file_names.ts";
+import { type CreatedMigration, writeNextMigration } from "../source/next_file.ts";
+import { fromFileUrl, relative } from "../shared/paths.ts";
+
+export type { CreatedMigration };
 
 /** Options of {@link createMigration}. */
 export interface CreateMigrationOptions {
@@ -13,40 +15,6 @@ export interface CreateMigrationOptions {
   dir?: string | URL;
   /** Write a `.sql` file with up and down sections instead of a `.ts` module. @default {false} */
   sql?: boolean;
-}
-
-/** What {@link createMigration} wrote. */
-export interface CreatedMigration {
-  /** Absolute path of the new file. */
-  path: string;
-  /** Its version. */
-  version: number;
-}
-
-const MAX_NAME_LENGTH = 60;
-
-/**
- * Turns a description into the name part of a file name: lower-case ASCII words joined by underscores.
- *
- * @throws {InvalidInputError} when nothing usable remains (empty, or only symbols).
- */
-export function slugify(description: string): string {
-  const words = description.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-    .split(/[^a-z0-9]+/).filter(Boolean);
-  let slug = "";
-  for (const word of words) {
-    const next = slug ? `${slug}_${word}` : word;
-    if (next.length > MAX_NAME_LENGTH && slug) break;
-    slug = next.slice(0, MAX_NAME_LENGTH);
-  }
-  if (!slug) {
-    throw new InvalidInputError(
-      `The description ${JSON.stringify(description)} has no letters or digits to name the file after. ` +
-        `Describe the change in a few words, e.g. "add index on users email".`,
-      "description",
-    );
-  }
-  return slug;
 }
 
 /**
@@ -72,26 +40,9 @@ export async function createMigration(
   description: string,
   options: CreateMigrationOptions = {},
 ): Promise<CreatedMigration> {
-  const slug = slugify(description);
   const dir = directoryPath(options.dir ?? "./migrations");
-  await Deno.mkdir(dir, { recursive: true });
-  const existing = listMigrationFiles(dir);
-  const version = Math.max(0, ...existing.map((f) => f.parsed.version)) + 1;
-  const extension = options.sql ? "sql" : "ts";
-  const path = join(dir, `${String(version).padStart(3, "0")}_${slug}.${extension}`);
   const text = options.sql ? sqlTemplate(description) : tsTemplate(description, typesSpecifier(dir));
-  try {
-    await Deno.writeTextFile(path, text, { createNew: true });
-  } catch (cause) {
-    if (cause instanceof Deno.errors.AlreadyExists) {
-      throw new MigrationFileError(
-        `${path} already exists; it was left as it is. Choose another description.`,
-        path,
-      );
-    }
-    throw cause;
-  }
-  return { path, version };
+  return await writeNextMigration(description, { dir, extension: options.sql ? "sql" : "ts", text });
 }
 
 /**

@@ -134,7 +134,7 @@ function toolHelp(): string {
     "strata: versioned SQLite migrations.",
     "",
     "Usage: deno task migrate [command] [flags]     (the command defaults to up)",
-    '       deno task new "description" [--sql]',
+    '       deno task new "description" [--sql] [--from FILE]',
     "       deno task squash --to N [flags]",
     "",
     "Commands:",

@@ -1,7 +1,7 @@
 /**
- * The CLI's schema tools: `check` (drift), `dump` (schema.sql), `baseline` and `squash`, and the
- * schema file `up --dump` writes. Loaded only when one of them runs, so the common commands start
- * without the schema modules.
+ * The CLI's schema tools: `check` (drift), `dump` (schema.sql), `baseline`, `squash`, `verify`, and
+ * `new --from` (a migration generated from the schema you want), and the schema file `up --dump`
+ * writes. Loaded only when one of them runs, so the common commands start without the schema modules.
  *
  * @module
  */
@@ -22,6 +22,9 @@ import { formatVersion } from "../shared/format.ts";
 import { readSchema } from "../schema/read_schema.ts";
 import { dumpSchema } from "../schema/dump.ts";
 import { squashDirectory } from "../schema/squash.ts";
+import { loadMigrations } from "../core/load_migrations.ts";
+import { verifyMigrations } from "../schema/verify.ts";
+import { writeSchemaMigration } from "../schema/write_migration.ts";
 
 /** `check`: compares the live schema with what the migrations produce at its version; exit 4 on drift. */
 export async function runCheck(c: CommandContext): Promise<number> {
@@ -132,4 +135,90 @@ export async function runSquash(c: CommandContext): Promise<void> {
 
 function dirOf(path: string): string {
   return path.slice(0, Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")));
+}
+
+/** `verify [--from N]`: applies, rolls back and reapplies each migration in memory; exit 4 when one does not round-trip. */
+export async function runVerify(c: CommandContext): Promise<number> {
+  const from = c.flags.from === undefined ? undefined : parseWholeNumber(String(c.flags.from), "--from", 1);
+  const migrations = await loadMigrations(c.flags.dir as string | undefined ?? "./migrations");
+  const report = await verifyMigrations(migrations, {
+    from,
+    historyTable: c.flags.table as string | undefined,
+  });
+  const range = report.verified.length === 0
+    ? "no migrations"
+    : report.verified.length === 1
+    ? `migration ${formatVersion(report.verified[0])}`
+    : `migrations ${formatVersion(report.verified[0])} to ${formatVersion(report.verified.at(-1)!)}`;
+  const failing = new Set(report.problems.map((p) => p.version)).size;
+  print(
+    c,
+    { ok: report.problems.length === 0, ...report },
+    () =>
+      report.problems.length === 0
+        ? `Verified ${range} on an in-memory database: each one's down restores the schema and the rows ` +
+          `before it, and it applies again after.`
+        : [
+          `${failing} of ${report.verified.length} migrations checked (${range}) do not round-trip:`,
+          ...report.problems.map((p) => `- ${p.message}`),
+        ].join("\n"),
+  );
+  return report.problems.length === 0 ? EXIT.ok : EXIT.drift;
+}
+
+/**
+ * `new "description" --from FILE [--rename A=B,...]`: writes the migration from the schema the
+ * migrations produce to FILE's, after its proof, or says that nothing differs.
+ */
+export async function runNewFromSchema(c: CommandContext, description: string): Promise<void> {
+  if (c.flags.from === undefined) {
+    throw new UsageError("--rename goes with --from FILE, the schema to migrate to.", "--rename");
+  }
+  const rename = parseRenames(c.flags.rename as string | undefined);
+  const from = String(c.flags.from);
+  const written = await writeSchemaMigration(description, {
+    dir: c.flags.dir as string | undefined,
+    from,
+    rename,
+  });
+  print(c, written, function* () {
+    if (written.path === null) {
+      yield `${from} has the schema the migrations produce; nothing was written.`;
+      return;
+    }
+    yield `Wrote ${written.path} (version ${
+      formatVersion(written.version)
+    }). Before writing it, strata ran it ` +
+      `on a database with rows in every table: up gives exactly the schema of ${from}, down the one before.`;
+    const changes = [
+      ...written.up.map((change) => `  up: ${change.message}`),
+      ...written.down.map((change) => `  down: ${change.message}`),
+    ];
+    if (changes.length > 0) {
+      yield "Steps that drop or change data, or fail on some rows (marked in the file; read them before you apply it):";
+      yield* changes;
+    }
+    if (written.emptyTables.length > 0) {
+      yield `The proof ran with ${
+        written.emptyTables.join(", ")
+      } empty: no sample row fitted their constraints.`;
+    }
+  });
+}
+
+/** The renames of `--rename users.name=full_name,teams=groups`. */
+function parseRenames(raw: string | undefined): Record<string, string> {
+  const rename: Record<string, string> = {};
+  for (const pair of (raw ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [from, to, extra] = pair.split("=").map((side) => side.trim());
+    if (!from || !to || extra !== undefined || from.endsWith(".") || from.startsWith(".")) {
+      throw new UsageError(
+        `--rename takes old=new pairs separated by commas: users.name=full_name renames a column, ` +
+          `teams=groups a table; got "${pair}".`,
+        "--rename",
+      );
+    }
+    rename[from] = to;
+  }
+  return rename;
 }

@@ -56,8 +56,27 @@ export function loadMigrations(dir: string | URL, options: LoadOptions = {}): Pr
 }
 
 function migrationOf(file: MigrationFile): Migration {
-  if (file.sql) return builtMigration({ ...factsOf(file), ...sqlBodies(file.sql) });
+  if (file.sql) return sqlFileMigration(factsOf(file), file.sql);
   return deferred(file);
+}
+
+/**
+ * The migration of a `.sql` file's sections, with what is known of it: what the schema tools run
+ * when they replay or prove a migration they wrote.
+ *
+ * @example
+ * ```ts
+ * import { parseSqlMigration } from "../source/sql_file.ts";
+ * import { sqlFileMigration } from "./load_migrations.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const sql = parseSqlMigration("-- migrate:up\nCREATE TABLE t (x);\n", "001_t.sql");
+ * const migration = sqlFileMigration({ version: 1, description: "t" }, sql);
+ * assert.equal(typeof migration.up, "function");
+ * ```
+ */
+export function sqlFileMigration(facts: Omit<Migration, "up">, sql: SqlFile): Migration {
+  return builtMigration({ ...facts, ...sqlBodies(sql) });
 }
 
 /** What a file tells about its migration before its code is loaded. */
@@ -99,7 +118,7 @@ function deferred(file: MigrationFile): DeferredMigration {
 
 async function loadCode(file: MigrationFile): Promise<Migration> {
   const current = file.cached ? readMigrationFileAgain(file) : file;
-  if (current.sql) return builtMigration({ ...factsOf(current), ...sqlBodies(current.sql) });
+  if (current.sql) return sqlFileMigration(factsOf(current), current.sql);
   const module = await importMigrationModule(current.file, current.version);
   const { up, down } = module;
   return {

@@ -37,6 +37,7 @@ import {
 import type { Row } from "../engines/engine.ts";
 import { InvalidInputError, SchemaChangeError } from "../shared/errors.ts";
 import type { Executor } from "../core/executor.ts";
+import { keepsRowids } from "../sql/rowids.ts";
 import { quoteName, sqlKey } from "../sql/tokens.ts";
 
 /**
@@ -453,7 +454,7 @@ async function copyStatement(
     targets.push(quoteName(column));
     sources.push(source);
   }
-  if (await keepsRowids(db, [table, temp], fillable)) {
+  if (await keepsRowids((sql, params = []) => db.query(sql, ...params), [table, temp], fillable)) {
     targets.unshift("rowid");
     sources.unshift("rowid");
   }
@@ -463,32 +464,6 @@ async function copyStatement(
     }`,
     columns: names,
   };
-}
-
-/**
- * Whether to copy rowids as they are: when both tables have them and the new one has no INTEGER
- * PRIMARY KEY (whose column already carries the rowid). Rowids are what external-content full-text
- * indexes and applications that read `rowid` point at.
- */
-async function keepsRowids(
-  db: Executor,
-  [table, temp]: [string, string],
-  fillable: string[],
-): Promise<boolean> {
-  const listed = await db.query(
-    "SELECT name, wr FROM pragma_table_list WHERE name IN (?, ?) AND schema = 'main'",
-    table,
-    temp,
-  );
-  if (listed.some((entry) => Number(entry.wr) === 1)) return false;
-  if (fillable.some((column) => ["rowid", "oid", "_rowid_"].includes(column.toLowerCase()))) return false;
-  const keyColumns = await db.query("SELECT count(*) AS n FROM pragma_table_xinfo(?) WHERE pk > 0", temp);
-  const keyIndexes = await db.query(
-    "SELECT count(*) AS n FROM pragma_index_list(?) WHERE origin = 'pk'",
-    temp,
-  );
-  const integerPrimaryKey = Number(keyColumns[0].n) === 1 && Number(keyIndexes[0].n) === 0;
-  return !integerPrimaryKey;
 }
 
 async function keepSequence(db: Executor, table: string, sequence: number): Promise<void> {

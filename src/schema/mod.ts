@@ -52,3 +52,13 @@ export type {
   SquashedMigration,
   SquashOptions,
 } from "./squash.ts";
+export { generateMigration, writeSchemaMigration } from "./write_migration.ts";
+export type {
+  DataChange,
+  GeneratedMigration,
+  GenerateMigrationOptions,
+  WriteSchemaMigrationOptions,
+  WrittenSchemaMigration,
+} from "./write_migration.ts";
+export { verifyMigrations } from "./verify.ts";
+export type { VerifyOptions, VerifyProblem, VerifyReport } from "./verify.ts";

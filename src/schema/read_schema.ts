@@ -10,7 +10,13 @@ import type { SqlConnection } from "../engines/engine.ts";
 import { type DatabaseInput, toEngine } from "../engines/detect.ts";
 import type { Executor } from "../core/executor.ts";
 import { DEFAULT_HISTORY_TABLE } from "../core/history.ts";
-import { type DatabaseSchema, type QueryFunction, readSchemaWith } from "../sql/schema_model.ts";
+import {
+  type DatabaseSchema,
+  type QueryFunction,
+  readSchemaWith,
+  readTableSchemaWith,
+  type TableSchema,
+} from "../sql/schema_model.ts";
 
 /** A database to read: a migration's executor, a connection or transaction, or any database the manager accepts. */
 export type SqlSource = Executor | SqlConnection | DatabaseInput;
@@ -64,4 +70,23 @@ export interface ReadSchemaOptions {
  */
 export function readSchema(db: SqlSource, options: ReadSchemaOptions = {}): Promise<DatabaseSchema> {
   return readSchemaWith(queryFunction(db), options.historyTable ?? DEFAULT_HISTORY_TABLE);
+}
+
+/**
+ * Reads one table's schema, whatever the case of its name; undefined when there is no such table.
+ *
+ * @example
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import { readTableSchema } from "./read_schema.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE)");
+ * assert.equal((await readTableSchema(db, "USERS"))?.columns[1].collate, "NOCASE");
+ * db.close();
+ * ```
+ */
+export function readTableSchema(db: SqlSource, name: string): Promise<TableSchema | undefined> {
+  return readTableSchemaWith(queryFunction(db), name);
 }

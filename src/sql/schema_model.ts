@@ -178,6 +178,45 @@ export async function readSchemaWith(query: QueryFunction, historyTable: string)
   };
 }
 
+/**
+ * Reads one table into a {@link TableSchema}, as {@link readSchema} reads each: cheaper than reading the
+ * whole schema when one table changed.
+ *
+ * @param db A `DatabaseSync`, an engine, or a migration's executor.
+ * @param name The table's name (compared ignoring case, as SQLite does).
+ * @returns The table, or undefined when the database has no table of that name.
+ *
+ * @example
+ * ```ts
+ * import { DatabaseSync } from "node:sqlite";
+ * import type { Row, SqlValue } from "../../mod.ts";
+ * import { readTableSchemaWith } from "./schema_model.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const db = new DatabaseSync(":memory:");
+ * db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT COLLATE NOCASE)");
+ * const query = (sql: string, params: readonly SqlValue[] = []) =>
+ *   Promise.resolve(db.prepare(sql).all(...params).map((row) => ({ ...row }) as Row));
+ * assert.equal((await readTableSchemaWith(query, "USERS"))?.columns[1].collate, "NOCASE");
+ * assert.equal(await readTableSchemaWith(query, "teams"), undefined);
+ * db.close();
+ * ```
+ */
+export async function readTableSchemaWith(
+  query: QueryFunction,
+  name: string,
+): Promise<TableSchema | undefined> {
+  const [entry] = await query(
+    "SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main' AND name = ? COLLATE NOCASE",
+    [name],
+  );
+  if (!entry || entry.type === "shadow") return undefined;
+  const [object] = await query("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", [
+    entry.name,
+  ]);
+  return object ? await readTable(query, entry, String(object.sql)) : undefined;
+}
+
 async function readTable(query: QueryFunction, entry: Row, sql: string): Promise<TableSchema> {
   const name = String(entry.name);
   const virtual = entry.type === "virtual";
