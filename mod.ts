@@ -19,19 +19,18 @@
 export { MigrationManager } from "./src/core/manager.ts";
 export type {
   MigrateOptions,
-  MigrateResult,
   MigrationManagerOptions,
   RollbackOptions,
-  RollbackResult,
   RunOptions,
 } from "./src/core/manager.ts";
+export type { RunResult } from "./src/core/runner.ts";
 export { BaseMigration } from "./src/core/migration.ts";
 export type { Migration, MigrationInput, MigrationModule } from "./src/core/migration.ts";
 export type { MigrationStatus, MigrationStatusEntry, StatusProblem } from "./src/core/planner.ts";
 export type { StartedMigration, StepPreview, StepResult } from "./src/core/step.ts";
 export type { Executor } from "./src/core/executor.ts";
 export { LateCallError } from "./src/core/step_scope.ts";
-export type { Row, RunResult, SqlParam, SqlValue } from "./src/engines/engine.ts";
+export type { Row, SqlParam, SqlValue, StatementResult } from "./src/engines/engine.ts";
 export { SqliteError } from "./src/engines/engine.ts";
 export type { DatabaseInput } from "./src/engines/detect.ts";
 export { loadMigrations, type LoadOptions } from "./src/core/load_migrations.ts";

@@ -99,7 +99,9 @@ async function startInstance(url: string, migrations: Migration[], allStarted: n
   };
   try {
     start.applied =
-      (await new MigrationManager(counted).registerMigrations(migrations).migrate()).applied.length;
+      (await new MigrationManager(counted).registerMigrations(migrations).migrate()).steps.map((step) =>
+        step.version
+      ).length;
   } catch {
     start.failed = true;
   } finally {

@@ -236,6 +236,23 @@ Deno.test("a failing migration exits non-zero with its version and cause, and --
   });
 });
 
+Deno.test("a failing run lists the migrations it kept before the failure; a run that kept none lists none", async () => {
+  await withTempDir(async (dir) => {
+    const migrations = await writeFiles(join(dir, "m"), {
+      "001_a.sql": "-- migrate:up\nCREATE TABLE a (x);\n-- migrate:down\nDROP TABLE a;\n",
+      "002_b.sql": "-- migrate:up\nCREATE TABLE b (x);\n-- migrate:down\nDROP TABLE b;\n",
+      "003_broken.sql": "-- migrate:up\nINSERT INTO missing VALUES (1);\n",
+    });
+    const db = join(dir, "app.db");
+    const first = await runCli(["--db", db, "--dir", migrations]);
+    assertRefused(first, /Migration 3 \("broken"\) failed/);
+    assert.match(first.stderr, /\(kept from this run: migrations 1, 2, applied before the failure\)/);
+    const again = await runCli(["--db", db, "--dir", migrations]);
+    assertRefused(again, /Migration 3 \("broken"\) failed/);
+    assert.doesNotMatch(again.stderr, /kept from this run/);
+  });
+});
+
 Deno.test("a database newer than the migrations is refused by up and rollback; status still reports it", async () => {
   await withTempDir(async (dir) => {
     const db = join(dir, "app.db");

@@ -12,9 +12,9 @@ Deno.test("8 processes migrating one file at once apply every migration exactly 
     for (const run of runs) assert.equal(run.code, 0, run.stderr);
     const finalVersions = runs.map((run) => JSON.parse(run.stdout).currentVersion);
     assert.deepEqual(finalVersions, Array(8).fill(20));
-    const appliedByAnyone = runs.flatMap((run) => JSON.parse(run.stdout).applied as number[]).sort((a, b) =>
-      a - b
-    );
+    const appliedByAnyone = runs.flatMap((run) =>
+      (JSON.parse(run.stdout).steps as { version: number }[]).map((step) => step.version)
+    ).sort((a, b) => a - b);
     assert.deepEqual(appliedByAnyone, Array.from({ length: 20 }, (_, i) => i + 1));
     await withDatabase(db, (conn) => {
       const counts = conn.prepare("SELECT version, count(*) AS n FROM runs GROUP BY version ORDER BY version")

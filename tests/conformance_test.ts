@@ -88,9 +88,9 @@ for (const engine of testEngines(sqld)) {
       await withEngine(engine, database, async (db) => {
         const manager = new MigrationManager(db).registerMigrations(ALL);
         const first = await manager.migrate();
-        assert.deepEqual(first.applied, [1, 2, 3]);
+        assert.deepEqual(first.steps.map((step) => step.version), [1, 2, 3]);
         assert.equal(first.currentVersion, 3);
-        assert.deepEqual((await manager.migrate()).applied, []);
+        assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), []);
         assert.equal(
           await database.settled(() => manager.getCurrentVersion(), (version) => version === 3),
           3,
@@ -116,7 +116,10 @@ for (const engine of testEngines(sqld)) {
         assert.equal(status.currentVersion, 1);
         assert.equal(status.latestVersion, 3);
         assert.equal(status.pendingCount, 2);
-        assert.deepEqual(status.migrations.map((m) => [m.version, m.applied]), [[1, true], [2, false], [
+        assert.deepEqual(status.migrations.map((m) => [m.version, m.state === "applied"]), [[1, true], [
+          2,
+          false,
+        ], [
           3,
           false,
         ]]);
@@ -133,7 +136,7 @@ for (const engine of testEngines(sqld)) {
         // A replica that has not yet seen the migrations would find nothing to roll back.
         await database.settled(() => manager.getCurrentVersion(), (version) => version === 3);
         const result = await manager.rollback({ steps: 2 });
-        assert.deepEqual(result.rolledBack, [3, 2]);
+        assert.deepEqual(result.steps.map((step) => step.version), [3, 2]);
         assert.equal(result.currentVersion, 1);
       });
       assert.deepEqual(await historyOf(database), [1]);
@@ -153,7 +156,7 @@ for (const engine of testEngines(sqld)) {
         assert.equal(dry.dryRun, true);
         assert.deepEqual(dry.steps.map((step) => step.version), [2, 3]);
         assert.deepEqual(await database.snapshot(), before, "a dry run writes nothing");
-        assert.deepEqual((await manager.migrate()).applied, [2, 3]);
+        assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [2, 3]);
       });
     });
   });
@@ -194,7 +197,7 @@ for (const engine of testEngines(sqld)) {
       await database.seed(seed);
       await withEngine(engine, database, async (db) => {
         const result = await new MigrationManager(db).registerMigrations(ALL).migrate();
-        assert.deepEqual(result.applied, [2, 3]);
+        assert.deepEqual(result.steps.map((step) => step.version), [2, 3]);
       });
       assert.deepEqual(await historyOf(database), [1, 2, 3]);
       assert.deepEqual(await database.read("SELECT value FROM settings WHERE key = 'db_migration_version'"), [
@@ -314,7 +317,7 @@ for (const engine of testEngines(sqld)) {
           { version: 1, description: "existing schema", up: () => {} },
           rebuild,
         ]);
-        assert.deepEqual((await manager.migrate()).applied, [1, 2]);
+        assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1, 2]);
       });
       assert.equal(Number((await database.read("SELECT count(*) AS n FROM posts"))[0].n), 1);
     });
@@ -335,7 +338,7 @@ for (const engine of testEngines(sqld)) {
           version: 3,
         }]);
         const result = await manager.migrate();
-        assert.deepEqual(result.applied, [1, 2, 3]);
+        assert.deepEqual(result.steps.map((step) => step.version), [1, 2, 3]);
       });
       assert.deepEqual(await historyOf(database), [1, 2, 3]);
       assert.deepEqual(await database.read("SELECT DISTINCT state FROM strata_migrations"), [{

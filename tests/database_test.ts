@@ -46,7 +46,7 @@ Deno.test("openEngine() opens a path with node:sqlite and closes it", async () =
       const manager = new MigrationManager(engine).registerMigrations([
         { version: 1, description: "create notes", up: (db) => db.exec("CREATE TABLE notes (body TEXT)") },
       ]);
-      assert.deepEqual((await manager.migrate()).applied, [1]);
+      assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1]);
       assert.deepEqual(await engine.query("PRAGMA busy_timeout", []), [{ timeout: 1000 }]);
     } finally {
       await close();

@@ -35,7 +35,7 @@ Deno.test("a dry run reports each migration's changes and leaves the file byte-f
       const before = fileBytes(path);
       const result = await manager.migrate({ dryRun: true });
       assert.equal(result.dryRun, true);
-      assert.deepEqual(result.applied, [2]);
+      assert.deepEqual(result.steps.map((step) => step.version), [2]);
       assert.equal(result.currentVersion, 1);
       const preview = result.steps[0].preview!;
       assert.deepEqual(preview.created, ["index users_email"]);
@@ -45,7 +45,7 @@ Deno.test("a dry run reports each migration's changes and leaves the file byte-f
       assert.equal(await manager.getCurrentVersion(), 1);
 
       const rollback = await manager.rollback({ dryRun: true, targetVersion: 0 });
-      assert.deepEqual(rollback.rolledBack, [1]);
+      assert.deepEqual(rollback.steps.map((step) => step.version), [1]);
       assert.deepEqual(rollback.steps[0].preview!.dropped, ["table users"]);
       assert.deepEqual(fileBytes(path), before);
     });
@@ -61,7 +61,7 @@ Deno.test("a dry run stops at a migration outside a transaction and says it was 
       { ...MIGRATIONS[1], version: 3 },
     ]);
     const result = await manager.migrate({ dryRun: true });
-    assert.deepEqual(result.applied, [1, 2]);
+    assert.deepEqual(result.steps.map((step) => step.version), [1, 2]);
     assert.match(result.steps[1].preview!.skipped!, /outside a transaction/);
     assert.equal(await manager.getCurrentVersion(), 0);
   } finally {

@@ -71,7 +71,7 @@ Deno.test("accept records an intended edit, after which migrate runs again", asy
       );
       assert.deepEqual(await manager.accept(), [2]);
       assert.deepEqual(await manager.validate(), []);
-      assert.deepEqual((await manager.migrate()).applied, []);
+      assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), []);
     });
   });
 });

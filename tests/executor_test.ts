@@ -242,7 +242,9 @@ Deno.test("an awaited error the migration caught does not fail it", async () => 
     }
   });
   assert.ok(!(outcome.result instanceof Error), String(outcome.result));
-  assert.deepEqual((outcome.result as { applied: number[] }).applied, [1]);
+  assert.deepEqual((outcome.result as { steps: { version: number }[] }).steps.map((step) => step.version), [
+    1,
+  ]);
   assert.deepEqual(outcome.rows, [{ x: "recovered" }]);
   assert.equal(outcome.version, 1);
 });
@@ -326,9 +328,9 @@ Deno.test("a migration with transaction: false may run transaction control itsel
         up: (x) => x.exec("BEGIN; INSERT INTO a VALUES (1); COMMIT"),
       },
     ]);
-    assert.deepEqual((await manager.migrate()).applied, [1, 2]);
+    assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1, 2]);
     assert.equal(await manager.getCurrentVersion(), 2);
-    assert.deepEqual((await manager.getStatus()).migrations.map((m) => m.applied), [true, true]);
+    assert.deepEqual((await manager.getStatus()).migrations.map((m) => m.state === "applied"), [true, true]);
     assert.equal(db.prepare("SELECT count(*) AS n FROM a").get()?.n, 1);
   } finally {
     db.close();
@@ -379,7 +381,7 @@ Deno.test("a forgotten rebuildTable() keeps rows, and the calls after it wait fo
       },
     ]);
     const result = await manager.migrate();
-    assert.deepEqual(result.applied, [1, 2]);
+    assert.deepEqual(result.steps.map((step) => step.version), [1, 2]);
     assert.ok(result.steps[1].statements > 2, "the rebuild's own statements are counted");
     assert.deepEqual(
       db.prepare("SELECT id, age, typeof(age) AS type FROM users ORDER BY id").all().map((r) => ({ ...r })),

@@ -94,8 +94,8 @@ Deno.test("createMigration() writes a .sql file with both sections, both no-ops"
     const db = new DatabaseSync(":memory:");
     try {
       const manager = new MigrationManager(db).registerMigrations(migrations);
-      assert.deepEqual((await manager.migrate()).applied, [1]);
-      assert.deepEqual((await manager.rollback()).rolledBack, [1]);
+      assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1]);
+      assert.deepEqual((await manager.rollback()).steps.map((step) => step.version), [1]);
       assert.deepEqual(schemaOf(db).filter((row) => !String(row.name).startsWith("strata_")), []);
     } finally {
       db.close();
@@ -173,9 +173,9 @@ Deno.test("the generated .ts migration type-checks and its up and down change no
       const userSchema = () => schemaOf(db).filter((row) => !String(row.name).startsWith("strata_"));
       const before = userSchema();
       const manager = new MigrationManager(db).registerMigrations(await loadMigrations(dir));
-      assert.deepEqual((await manager.migrate()).applied, [1]);
+      assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1]);
       assert.deepEqual(userSchema(), before);
-      assert.deepEqual((await manager.rollback()).rolledBack, [1]);
+      assert.deepEqual((await manager.rollback()).steps.map((step) => step.version), [1]);
       assert.deepEqual(userSchema(), before);
       assert.deepEqual(db.prepare("SELECT * FROM users").all().map((r) => ({ ...r })), [{
         id: 1,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { MigrationManager } from "../mod.ts";
-import type { SqlEngine } from "../src/engines/engine.ts";
+import type { SqlEngine, SqlParams } from "../src/engines/engine.ts";
 import { NodeSqliteEngine } from "../src/engines/node_sqlite.ts";
 import { HistoryStore } from "../src/core/history.ts";
 
@@ -100,7 +100,18 @@ Deno.test("migrate() on an up-to-date database reads one value, not a row per ap
       name: engine.name,
       exec: (sql) => engine.exec(sql),
       run: (sql, params) => engine.run(sql, params),
-      beginWrite: () => engine.beginWrite(),
+      beginWrite: async () => {
+        const tx = await engine.beginWrite();
+        return new Proxy(tx, {
+          get: (target, key) =>
+            key === "query"
+              ? (sql: string, params: SqlParams) => {
+                queries.push(sql);
+                return target.query(sql, params);
+              }
+              : bound(target, key),
+        });
+      },
       inTransaction: () => engine.inTransaction(),
       query: (sql, params) => {
         queries.push(sql);
@@ -108,7 +119,7 @@ Deno.test("migrate() on an up-to-date database reads one value, not a row per ap
       },
     };
     const result = await new MigrationManager(recording).registerMigrations(MIGRATIONS).migrate();
-    assert.deepEqual(result.applied, []);
+    assert.deepEqual(result.steps.map((step) => step.version), []);
     assert.equal(result.currentVersion, 3);
     assert.ok(queries.some((sql) => sql.includes("json_group_array")), queries.join("\n"));
     assert.ok(!queries.some((sql) => /SELECT version, name, description/.test(sql)), queries.join("\n"));
@@ -124,3 +135,9 @@ Deno.test("migrate() on an up-to-date database reads one value, not a row per ap
     db.close();
   }
 });
+
+/** A property of `target`, its methods bound to it (they read its private fields). */
+function bound(target: object, key: string | symbol): unknown {
+  const value = Reflect.get(target, key);
+  return typeof value === "function" ? value.bind(target) : value;
+}

@@ -62,7 +62,7 @@ const manager = new MigrationManager(db).registerMigrations([
 ]);
 const result = await manager.migrate();
 const columns = db.prepare("SELECT name FROM pragma_table_info('users')").all().map((r) => r.name);
-console.log(JSON.stringify({ applied: result.applied, version: await manager.getCurrentVersion(), columns }));
+console.log(JSON.stringify({ applied: result.steps.map((step) => step.version), version: await manager.getCurrentVersion(), columns }));
 db.close();
 `,
       );

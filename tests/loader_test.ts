@@ -222,7 +222,7 @@ Deno.test("a .sql migration's down section is optional, and without it the migra
     try {
       const manager = new MigrationManager(db).registerMigrations(migrations);
       await manager.migrate();
-      assert.deepEqual((await manager.rollback()).rolledBack, [2]);
+      assert.deepEqual((await manager.rollback()).steps.map((step) => step.version), [2]);
       await assert.rejects(
         manager.rollback(),
         (error: unknown) =>
@@ -245,7 +245,7 @@ Deno.test("a .sql migration may put -- migrate:down before -- migrate:up, with C
     assert.ok(!(result instanceof Error), String(result));
     await withDatabase(join(root, "test.db"), async (db) => {
       const manager = new MigrationManager(db).registerMigrations(await loadMigrations(dir));
-      assert.deepEqual((await manager.rollback()).rolledBack, [1]);
+      assert.deepEqual((await manager.rollback()).steps.map((step) => step.version), [1]);
       assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'a'").get()?.n, 0);
     });
   });
@@ -261,7 +261,7 @@ Deno.test("-- migrate:up transaction:false runs a .sql migration outside a trans
     assert.equal(first.transaction, false);
     assert.equal(second.transaction, undefined);
     const result = await migrateDir(root, dir);
-    assert.deepEqual((result as { applied: number[] }).applied, [1, 2]);
+    assert.deepEqual((result as { steps: { version: number }[] }).steps.map((step) => step.version), [1, 2]);
   });
 });
 
@@ -357,7 +357,11 @@ Deno.test("a .sql migration runs every statement after a commented-out -- migrat
         "INSERT INTO a VALUES (1);\n-- migrate:down\nDROP TABLE a;\n",
     });
     const result = await migrateDir(root, dir);
-    assert.deepEqual((result as { applied: number[] }).applied, [1], String(result));
+    assert.deepEqual(
+      (result as { steps: { version: number }[] }).steps.map((step) => step.version),
+      [1],
+      String(result),
+    );
     await withDatabase(join(root, "test.db"), (db) => {
       assert.deepEqual(db.prepare("SELECT x FROM a").all().map((row) => row.x), [1]);
     });
@@ -481,7 +485,11 @@ Deno.test("a .sql migration that spells U+FFFD, after a BOM, runs with it exactl
       "001_a.sql": "\uFEFF-- migrate:up\nCREATE TABLE a (x);\nINSERT INTO a VALUES ('\uFFFD');\n",
     });
     const result = await migrateDir(root, dir);
-    assert.deepEqual((result as { applied: number[] }).applied, [1], String(result));
+    assert.deepEqual(
+      (result as { steps: { version: number }[] }).steps.map((step) => step.version),
+      [1],
+      String(result),
+    );
     await withDatabase(join(root, "test.db"), (db) => {
       assert.equal(db.prepare("SELECT hex(x) AS x FROM a").get()?.x, "EFBFBD");
     });
@@ -576,11 +584,11 @@ export default {
 `,
     });
     const result = await migrateDir(root, dir);
-    assert.deepEqual((result as { applied: number[] }).applied, [1]);
+    assert.deepEqual((result as { steps: { version: number }[] }).steps.map((step) => step.version), [1]);
     await withDatabase(join(root, "test.db"), async (db) => {
       const manager = new MigrationManager(db).registerMigrations(await loadMigrations(dir));
       assert.equal((await manager.getStatus()).migrations[0].description, "create a");
-      assert.deepEqual((await manager.rollback()).rolledBack, [1]);
+      assert.deepEqual((await manager.rollback()).steps.map((step) => step.version), [1]);
     });
   });
 });
@@ -605,7 +613,7 @@ export default class AddB extends BaseMigration {
 `,
     });
     const result = await migrateDir(root, dir);
-    assert.deepEqual((result as { applied: number[] }).applied, [1, 2]);
+    assert.deepEqual((result as { steps: { version: number }[] }).steps.map((step) => step.version), [1, 2]);
     await withDatabase(join(root, "test.db"), (db) => {
       assert.equal(
         db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name IN ('a', 'b')").get()?.n,
@@ -739,7 +747,10 @@ export default { up(db) { return db.exec("CREATE TABLE first (x)"); }, down() {}
       "poison": "",
       "002_second.sql": "-- migrate:up\nCREATE TABLE second (x);\n-- migrate:down\nDROP TABLE second;\n",
     });
-    assert.deepEqual((await migrateDir(root, clean) as { applied: number[] }).applied, [1]);
+    assert.deepEqual(
+      (await migrateDir(root, clean) as { steps: { version: number }[] }).steps.map((step) => step.version),
+      [1],
+    );
     // Importing from the poisoned directory would throw, so any import shows up as an error.
     await assert.rejects(
       resolveMigration((await loadMigrations(poisoned))[0]),
@@ -748,9 +759,9 @@ export default { up(db) { return db.exec("CREATE TABLE first (x)"); }, down() {}
     await withDatabase(join(root, "test.db"), async (db) => {
       const manager = new MigrationManager(db).registerMigrations(await loadMigrations(poisoned));
       assert.equal((await manager.getStatus()).currentVersion, 1);
-      assert.deepEqual((await manager.migrate()).applied, [2]);
-      assert.deepEqual((await manager.migrate()).applied, []);
-      assert.deepEqual((await manager.rollback()).rolledBack, [2]);
+      assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [2]);
+      assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), []);
+      assert.deepEqual((await manager.rollback()).steps.map((step) => step.version), [2]);
       assert.equal(await manager.getCurrentVersion(), 1);
     });
   });

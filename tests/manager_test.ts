@@ -73,7 +73,7 @@ Deno.test("a new database is at version 0 with every migration pending", async (
     assert.equal(status.pendingCount, 3);
     assert.equal(status.lastRun, null);
     assert.deepEqual(
-      status.migrations.map((m) => [m.version, m.description, m.applied, m.appliedAt]),
+      status.migrations.map((m) => [m.version, m.description, m.state === "applied", m.appliedAt]),
       [[1, "create users", false, null], [2, "create posts", false, null], [
         3,
         "index posts by user",
@@ -96,13 +96,17 @@ Deno.test("migrate() applies every pending migration in order and reports them",
     }));
     const manager = new MigrationManager(db).registerMigrations(migrations);
     const result = await manager.migrate();
-    assert.deepEqual(result.applied, [1, 2, 3]);
+    assert.deepEqual(result.steps.map((step) => step.version), [1, 2, 3]);
     assert.equal(result.currentVersion, 3);
     assert.deepEqual(order, [1, 2, 3]);
     assert.deepEqual(result.steps.map((s) => [s.version, s.direction]), [[1, "up"], [2, "up"], [3, "up"]]);
     assert.equal(await manager.getCurrentVersion(), 3);
     const again = await manager.migrate();
-    assert.deepEqual([again.applied, again.currentVersion, again.steps], [[], 3, []]);
+    assert.deepEqual([again.steps.map((step) => step.version), again.currentVersion, again.steps], [
+      [],
+      3,
+      [],
+    ]);
     assert.deepEqual(order, [1, 2, 3]);
   });
 });
@@ -124,11 +128,11 @@ Deno.test("getStatus() reports applied migrations with ISO-8601 times and lastRu
     );
     const [first, second, third] = status.migrations;
     for (const entry of [first, second]) {
-      assert.equal(entry.applied, true);
+      assert.equal(entry.state, "applied");
       assert.match(entry.appliedAt!, ISO);
       assert.equal(typeof entry.durationMs, "number");
     }
-    assert.deepEqual([third.applied, third.appliedAt, third.durationMs], [false, null, null]);
+    assert.deepEqual([third.state === "applied", third.appliedAt, third.durationMs], [false, null, null]);
   });
 });
 
@@ -148,9 +152,9 @@ Deno.test("getStatus() moves lastRun forward after a rollback", async () => {
 Deno.test("migrate({ targetVersion }) stops at the target, and a later migrate() continues", async () => {
   await withDbFile(async (db) => {
     const manager = new MigrationManager(db).registerMigrations(blogMigrations());
-    assert.deepEqual((await manager.migrate({ targetVersion: 1 })).applied, [1]);
-    assert.deepEqual((await manager.migrate({ targetVersion: 1 })).applied, []);
-    assert.deepEqual((await manager.migrate()).applied, [2, 3]);
+    assert.deepEqual((await manager.migrate({ targetVersion: 1 })).steps.map((step) => step.version), [1]);
+    assert.deepEqual((await manager.migrate({ targetVersion: 1 })).steps.map((step) => step.version), []);
+    assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [2, 3]);
   });
 });
 
@@ -182,14 +186,14 @@ Deno.test("rollback() reverts the newest migration by default", async () => {
     const manager = new MigrationManager(db).registerMigrations(blogMigrations());
     await manager.migrate();
     const result = await manager.rollback();
-    assert.deepEqual([result.rolledBack, result.currentVersion], [[3], 2]);
+    assert.deepEqual([result.steps.map((step) => step.version), result.currentVersion], [[3], 2]);
     assert.deepEqual(result.steps.map((s) => [s.version, s.direction]), [[3, "down"]]);
     assert.equal(
       db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'idx_posts_user'").get()?.n,
       0,
     );
     const status = await manager.getStatus();
-    assert.deepEqual(status.migrations.map((m) => m.applied), [true, true, false]);
+    assert.deepEqual(status.migrations.map((m) => m.state === "applied"), [true, true, false]);
     assert.equal(status.pendingCount, 1);
   });
 });
@@ -207,7 +211,7 @@ Deno.test("rollback({ steps }) reverts that many, newest first", async () => {
     const manager = new MigrationManager(db).registerMigrations(migrations);
     await manager.migrate();
     const result = await manager.rollback({ steps: 2 });
-    assert.deepEqual([result.rolledBack, result.currentVersion], [[3, 2], 1]);
+    assert.deepEqual([result.steps.map((step) => step.version), result.currentVersion], [[3, 2], 1]);
     assert.deepEqual(order, [3, 2]);
     assert.deepEqual(
       db.prepare("SELECT name FROM sqlite_schema WHERE name NOT LIKE 'strata_%' ORDER BY name").all().map((
@@ -222,13 +226,16 @@ Deno.test("rollback({ targetVersion }) reverts everything above the target, down
   await withDbFile(async (db) => {
     const manager = new MigrationManager(db).registerMigrations(blogMigrations());
     await manager.migrate();
-    assert.deepEqual((await manager.rollback({ targetVersion: 1 })).rolledBack, [3, 2]);
+    assert.deepEqual((await manager.rollback({ targetVersion: 1 })).steps.map((step) => step.version), [
+      3,
+      2,
+    ]);
     const none = await manager.rollback({ targetVersion: 1 });
-    assert.deepEqual([none.rolledBack, none.currentVersion, none.steps], [[], 1, []]);
-    assert.deepEqual((await manager.rollback({ targetVersion: 0 })).rolledBack, [1]);
+    assert.deepEqual([none.steps.map((step) => step.version), none.currentVersion, none.steps], [[], 1, []]);
+    assert.deepEqual((await manager.rollback({ targetVersion: 0 })).steps.map((step) => step.version), [1]);
     assert.equal(await manager.getCurrentVersion(), 0);
     assert.deepEqual(dataOf(db), {});
-    assert.deepEqual((await manager.migrate()).applied, [1, 2, 3]);
+    assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1, 2, 3]);
   });
 });
 
@@ -287,7 +294,7 @@ Deno.test("rollback() stops before a migration without down(), changing nothing"
     assert.deepEqual(downs, []);
     assert.deepEqual(fileBytes(path), before);
     assert.equal(await manager.getCurrentVersion(), 3);
-    assert.deepEqual((await manager.rollback()).rolledBack, [3]);
+    assert.deepEqual((await manager.rollback()).steps.map((step) => step.version), [3]);
   });
 });
 
@@ -379,10 +386,14 @@ Deno.test("a failing migration keeps the migrations before it in the same run, a
         error instanceof MigrationError && error.version === 3 && /not yet/.test(error.message),
     );
     assert.equal(await manager.getCurrentVersion(), 2);
-    assert.deepEqual((await manager.getStatus()).migrations.map((m) => m.applied), [true, true, false]);
+    assert.deepEqual((await manager.getStatus()).migrations.map((m) => m.state === "applied"), [
+      true,
+      true,
+      false,
+    ]);
     assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'tags'").get()?.n, 0);
     broken = false;
-    assert.deepEqual((await manager.migrate()).applied, [3]);
+    assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [3]);
     assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'tags'").get()?.n, 1);
   });
 });
@@ -465,7 +476,7 @@ Deno.test("getStatus() still reports a database newer than every known migration
     assert.equal(status.currentVersion, 3);
     assert.equal(status.latestVersion, 2);
     assert.equal(status.pendingCount, 0);
-    assert.deepEqual(status.migrations.map((m) => [m.version, m.applied, m.known]), [
+    assert.deepEqual(status.migrations.map((m) => [m.version, m.state === "applied", m.known]), [
       [1, true, true],
       [2, true, true],
       [3, true, false],
@@ -610,7 +621,7 @@ Deno.test("the manager refuses a connection inside a transaction the caller left
       (error: unknown) => error instanceof InvalidInputError && /inside a transaction/.test(error.message),
     );
     db.exec("ROLLBACK");
-    assert.deepEqual((await manager.migrate()).applied, [1, 2, 3]);
+    assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1, 2, 3]);
   } finally {
     db.close();
   }

@@ -151,7 +151,7 @@ Deno.test("rollback() runs a class-style down() with its `this`", async () => {
     await m.migrate();
     assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'people'").get()?.n, 1);
     const result = await m.rollback();
-    assert.deepEqual([result.rolledBack, result.currentVersion], [[1], 0]);
+    assert.deepEqual([result.steps.map((step) => step.version), result.currentVersion], [[1], 0]);
     assert.equal(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'people'").get()?.n, 0);
   } finally {
     db.close();
@@ -166,8 +166,8 @@ Deno.test("registerMigrations() accepts BaseMigration instances mixed with objec
       description: "obj",
       up: (x) => x.exec("CREATE TABLE t (a)"),
     }]);
-    const { applied, currentVersion } = await m.migrate();
-    assert.deepEqual([applied, currentVersion], [[1, 2], 2]);
+    const { steps, currentVersion } = await m.migrate();
+    assert.deepEqual([steps.map((step) => step.version), currentVersion], [[1, 2], 2]);
     assert.equal(
       db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name IN ('users', 't')").get()?.n,
       2,

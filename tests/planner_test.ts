@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
 import { DatabaseStateError, InvalidInputError, type Migration, MigrationSetError } from "../mod.ts";
-import type { AppliedMigration, HistorySnapshot, LegacyVersion } from "../src/core/history.ts";
+import type { AppliedMigration, HistorySnapshot } from "../src/core/history.ts";
+import type { SettingsVersion } from "../src/core/settings_version.ts";
+import { type DatabaseState, type KnownMigrations, stateOf } from "../src/core/database_state.ts";
 import { gapsOf } from "../src/core/migration.ts";
 import {
   buildStatus,
-  checkGaps,
   checkState,
-  type DatabaseState,
-  databaseState,
   type MigrationStatus,
   planMigrate,
   planRollback,
   stateProblems,
 } from "../src/core/planner.ts";
-
-const NOW = "2030-01-02T03:04:05.000Z";
 
 function known(...versions: number[]): Migration[] {
   return versions.map((version) => ({ version, description: `m${version}`, up: () => {}, down: () => {} }));
@@ -34,10 +31,10 @@ function entry(version: number, overrides: Partial<AppliedMigration> = {}): Appl
 }
 
 function snapshot(applied: AppliedMigration[], extra: Partial<HistorySnapshot> = {}): HistorySnapshot {
-  return { exists: applied.length > 0, applied, lastRun: null, legacy: null, unwritable: [], ...extra };
+  return { exists: applied.length > 0, applied, lastRun: null, settings: null, unwritable: [], ...extra };
 }
 
-function legacy(version: number, lastRun: string | null = null): LegacyVersion {
+function settingsAt(version: number, lastRun: string | null = null): SettingsVersion {
   return {
     keys: [{ versionKey: "db_migration_version", lastRunKey: "db_migration_last_run" }],
     version,
@@ -57,7 +54,7 @@ function core(status: MigrationStatus) {
     migrations: status.migrations.map((m) => ({
       version: m.version,
       description: m.description,
-      applied: m.applied,
+      applied: m.state === "applied",
       appliedAt: m.appliedAt,
       durationMs: m.durationMs,
       file: m.file,
@@ -66,33 +63,35 @@ function core(status: MigrationStatus) {
   };
 }
 
-function stateAt(applied: number[], migrations: Migration[]): DatabaseState {
-  return databaseState(snapshot(applied.map((v) => entry(v))), migrations, NOW);
+function knownOf(list: Migration[]): KnownMigrations {
+  return { list, gaps: gapsOf(list) };
 }
 
-Deno.test("databaseState() of an empty history is version 0 with nothing applied", () => {
-  const state = databaseState(snapshot([]), known(1, 2), NOW);
+function stateAt(applied: number[], migrations: Migration[]): DatabaseState {
+  return stateOf(snapshot(applied.map((v) => entry(v))), knownOf(migrations));
+}
+
+Deno.test("stateOf() of an empty history is version 0 with nothing applied", () => {
+  const state = stateOf(snapshot([]), knownOf(known(1, 2)));
   assert.equal(state.currentVersion, 0);
   assert.equal(state.applied.size, 0);
   assert.deepEqual(state.imported, []);
-  assert.equal(state.legacy, null);
+  assert.equal(state.settings, null);
 });
 
-Deno.test("databaseState() takes the highest applied version, ignoring migrations only started", () => {
-  const state = databaseState(
+Deno.test("stateOf() takes the highest applied version, ignoring migrations only started", () => {
+  const state = stateOf(
     snapshot([entry(1), entry(2), entry(3, { state: "started" })]),
-    known(1, 2, 3),
-    NOW,
+    knownOf(known(1, 2, 3)),
   );
   assert.equal(state.currentVersion, 2);
   assert.equal(state.applied.size, 3);
 });
 
-Deno.test("databaseState() imports a seed-era version as applied entries 1..N when there is no history", () => {
-  const state = databaseState(
-    snapshot([], { exists: false, legacy: legacy(2, "2025-10-23T10:00:00") }),
-    known(1, 2, 3),
-    NOW,
+Deno.test("stateOf() imports a seed-era version as applied entries 1..N when there is no history", () => {
+  const state = stateOf(
+    snapshot([], { exists: false, settings: settingsAt(2, "2025-10-23T10:00:00") }),
+    knownOf(known(1, 2, 3)),
   );
   assert.equal(state.currentVersion, 2);
   assert.deepEqual(state.imported.map((e) => [e.version, e.appliedAt, e.durationMs]), [
@@ -102,22 +101,27 @@ Deno.test("databaseState() imports a seed-era version as applied entries 1..N wh
   assert.deepEqual([...state.applied.keys()], [1, 2]);
 });
 
-Deno.test("databaseState() uses now for imported entries when the seed recorded no last run", () => {
-  const state = databaseState(snapshot([], { legacy: legacy(1) }), known(1), NOW);
-  assert.equal(state.imported[0].appliedAt, NOW);
+Deno.test("stateOf() uses now for imported entries when the seed recorded no last run", () => {
+  const before = new Date().toISOString();
+  const state = stateOf(snapshot([], { settings: settingsAt(1) }), knownOf(known(1)));
+  const appliedAt = state.imported[0].appliedAt;
+  assert.ok(before <= appliedAt && appliedAt <= new Date().toISOString(), appliedAt);
 });
 
-Deno.test("databaseState() ignores the seed-era version once the history table exists", () => {
-  const state = databaseState(snapshot([entry(1)], { exists: true, legacy: legacy(3) }), known(1, 2, 3), NOW);
+Deno.test("stateOf() ignores the seed-era version once the history table exists", () => {
+  const state = stateOf(
+    snapshot([entry(1)], { exists: true, settings: settingsAt(3) }),
+    knownOf(known(1, 2, 3)),
+  );
   assert.equal(state.currentVersion, 1);
   assert.deepEqual(state.imported, []);
 });
 
-Deno.test("databaseState() imports nothing for a seed-era version 0", () => {
-  const state = databaseState(snapshot([], { legacy: legacy(0) }), known(1), NOW);
+Deno.test("stateOf() imports nothing for a seed-era version 0", () => {
+  const state = stateOf(snapshot([], { settings: settingsAt(0) }), knownOf(known(1)));
   assert.equal(state.currentVersion, 0);
   assert.deepEqual(state.imported, []);
-  assert.notEqual(state.legacy, null);
+  assert.notEqual(state.settings, null);
 });
 
 Deno.test("checkState() accepts a database behind or at the newest migration", () => {
@@ -152,7 +156,6 @@ Deno.test("checkState() refuses a known migration below the current version that
 Deno.test("a version missing between the known migrations is a deleted file when the database applied it", () => {
   const migrations = known(1, 2, 4, 5);
   const state = stateAt([1, 2, 3, 4], migrations);
-  checkGaps(state, migrations, gapsOf(migrations));
   const [problem] = stateProblems(state, migrations);
   assert.equal(problem.reason, "missing-file");
   assert.deepEqual(problem.versions, [3]);
@@ -175,7 +178,7 @@ Deno.test("a version missing between the known migrations that the database neve
   const migrations = known(1, 2, 4);
   for (const applied of [[], [1, 2]]) {
     assert.throws(
-      () => checkGaps(stateAt(applied, migrations), migrations, gapsOf(migrations)),
+      () => stateAt(applied, migrations),
       (error: unknown) => error instanceof MigrationSetError && error.versions.join() === "3",
     );
   }
@@ -187,7 +190,7 @@ Deno.test("buildStatus() is ok only when nothing is pending and nothing stops mi
   const pending = buildStatus(stateAt([1], migrations), migrations, null);
   assert.deepEqual([pending.ok, pending.problems], [false, []]);
   const started = buildStatus(
-    databaseState(snapshot([entry(1), entry(2, { state: "started" })]), migrations, NOW),
+    stateOf(snapshot([entry(1), entry(2, { state: "started" })]), knownOf(migrations)),
     migrations,
     null,
   );
@@ -197,7 +200,7 @@ Deno.test("buildStatus() is ok only when nothing is pending and nothing stops mi
 
 Deno.test("checkState() refuses a migration outside a transaction that never finished", () => {
   const migrations = known(1, 2);
-  const state = databaseState(snapshot([entry(1), entry(2, { state: "started" })]), migrations, NOW);
+  const state = stateOf(snapshot([entry(1), entry(2, { state: "started" })]), knownOf(migrations));
   assert.throws(
     () => checkState(state, migrations),
     (error: unknown) => error instanceof DatabaseStateError && error.reason === "interrupted",
@@ -206,7 +209,7 @@ Deno.test("checkState() refuses a migration outside a transaction that never fin
 
 Deno.test("a seed-era version above every known migration is reported by status and refused by runs", () => {
   const migrations = known(1, 2);
-  const state = databaseState(snapshot([], { legacy: legacy(5) }), migrations, NOW);
+  const state = stateOf(snapshot([], { settings: settingsAt(5) }), knownOf(migrations));
   assert.equal(state.currentVersion, 5);
   const status = buildStatus(state, migrations, null);
   assert.deepEqual(status.migrations.map((m) => [m.version, m.known]), [[1, true], [2, true], [5, false]]);
@@ -413,7 +416,11 @@ Deno.test("buildStatus() lists applied versions no known migration has, marked u
   assert.equal(status.currentVersion, 2);
   assert.equal(status.latestVersion, 1);
   assert.equal(status.pendingCount, 0);
-  assert.deepEqual(status.migrations.map((m) => [m.version, m.applied, m.known]), [[1, true, true], [
+  assert.deepEqual(status.migrations.map((m) => [m.version, m.state === "applied", m.known]), [[
+    1,
+    true,
+    true,
+  ], [
     2,
     true,
     false,

@@ -98,7 +98,7 @@ Deno.test("an application's own settings table without key/value columns does no
       INSERT INTO settings VALUES (1, 'theme', 'dark')`);
     const manager = new MigrationManager(db).registerMigrations(TWO);
     assert.equal((await manager.getStatus()).currentVersion, 0);
-    assert.deepEqual((await manager.migrate()).applied, [1, 2]);
+    assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1, 2]);
     assert.deepEqual(db.prepare("SELECT * FROM settings").all().map((r) => ({ ...r })), [
       { id: 1, name: "theme", val: "dark" },
     ]);
@@ -211,7 +211,7 @@ Deno.test("foreign key violations that existed before a migration do not fail it
     const manager = new MigrationManager(db).registerMigrations([
       { version: 1, description: "unrelated", up: (x) => x.exec("CREATE TABLE tags (name TEXT)") },
     ]);
-    assert.deepEqual((await manager.migrate()).applied, [1]);
+    assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1]);
   } finally {
     db.close();
   }

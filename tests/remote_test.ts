@@ -84,9 +84,9 @@ remoteTest(
           urls.map((url) => migrateRemote(["--db", url, "--dir", migrations, "--json"])),
         );
         for (const run of runs) assert.equal(run.code, 0, run.stderr);
-        const applied = runs.flatMap((run) => JSON.parse(run.stdout).applied as number[]).sort((a, b) =>
-          a - b
-        );
+        const applied = runs.flatMap((run) =>
+          (JSON.parse(run.stdout).steps as { version: number }[]).map((step) => step.version)
+        ).sort((a, b) => a - b);
         assert.deepEqual(applied, Array.from({ length: 12 }, (_, i) => i + 1));
         const counts = await readPrimary(
           pair,

@@ -82,7 +82,7 @@ Deno.test("status of a fresh database, then of a migrated one", async () => {
         [fresh.currentVersion, fresh.latestVersion, fresh.pendingCount, fresh.lastRun],
         [0, 2, 2, null],
       );
-      assert.deepEqual(fresh.migrations.map((m) => [m.version, m.description, m.applied]), [
+      assert.deepEqual(fresh.migrations.map((m) => [m.version, m.description, m.state === "applied"]), [
         [1, "initial schema", false],
         [2, "add user preferences", false],
       ]);
@@ -90,7 +90,7 @@ Deno.test("status of a fresh database, then of a migrated one", async () => {
       const migrated = await manager.getStatus();
       assert.deepEqual([migrated.currentVersion, migrated.latestVersion, migrated.pendingCount], [2, 2, 0]);
       assert.match(migrated.lastRun!, ISO);
-      assert.ok(migrated.migrations.every((m) => m.applied && ISO.test(m.appliedAt!)));
+      assert.ok(migrated.migrations.every((m) => m.state === "applied" && ISO.test(m.appliedAt!)));
     });
   });
 });
@@ -103,15 +103,18 @@ Deno.test("rollback of the repository's migrations, one at a time, back to an em
       const manager = await repoManager(db);
       await manager.migrate();
       const first = await manager.rollback();
-      assert.deepEqual([first.rolledBack, first.currentVersion], [[2], 1]);
+      assert.deepEqual([first.steps.map((step) => step.version), first.currentVersion], [[2], 1]);
       assert.deepEqual(tableNames(db), ["chat_messages", "chat_users", "settings"]);
-      assert.deepEqual((await manager.getStatus()).migrations.map((m) => m.applied), [true, false]);
+      assert.deepEqual((await manager.getStatus()).migrations.map((m) => m.state === "applied"), [
+        true,
+        false,
+      ]);
       const second = await manager.rollback();
-      assert.deepEqual([second.rolledBack, second.currentVersion], [[1], 0]);
+      assert.deepEqual([second.steps.map((step) => step.version), second.currentVersion], [[1], 0]);
       assert.deepEqual(tableNames(db), []);
       assert.equal(await manager.getCurrentVersion(), 0);
       await assert.rejects(manager.rollback(), /applied only 0/);
-      assert.deepEqual((await manager.migrate()).applied, [1, 2]);
+      assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1, 2]);
     });
   });
 });
@@ -146,7 +149,7 @@ Deno.test("a pre-migration deployment starts at version 0; IF NOT EXISTS migrati
       const manager = await repoManager(db);
       assert.equal(await manager.getCurrentVersion(), 0);
       assert.equal((await manager.getStatus()).pendingCount, 2);
-      assert.deepEqual((await manager.migrate()).applied, [1, 2]);
+      assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1, 2]);
       const versionRows = "key IN ('db-migration-version', 'db-migration-last-run')";
       assert.deepEqual(
         {
@@ -233,7 +236,7 @@ for (
         assert.equal(await manager.getCurrentVersion(), 2);
         const status = await manager.getStatus();
         assert.deepEqual([status.currentVersion, status.latestVersion, status.pendingCount], [2, 4, 2]);
-        assert.deepEqual(status.migrations.map((m) => m.applied), [true, true, false, false]);
+        assert.deepEqual(status.migrations.map((m) => m.state === "applied"), [true, true, false, false]);
         assert.equal(status.lastRun, "2025-10-23T10:00:00.123456");
         assert.deepEqual(fileBytes(path), bytes);
       });
@@ -250,7 +253,7 @@ for (
         const started = new Date().toISOString();
         const result = await manager.migrate();
         assert.deepEqual(trace, [], "migrations 1..N must not run again");
-        assert.deepEqual([result.applied, result.currentVersion], [[3, 4], 4]);
+        assert.deepEqual([result.steps.map((step) => step.version), result.currentVersion], [[3, 4], 4]);
         assert.deepEqual(tableNames(db), ["chat_users", "reactions", "settings", "user_preferences"]);
         assert.deepEqual(rows(db, "SELECT * FROM chat_users"), [{
           chat_id: 1,
@@ -267,7 +270,7 @@ for (
         assert.deepEqual(rows(db, "SELECT * FROM settings WHERE key = 'bot_name'"), unrelated);
 
         const status = await manager.getStatus();
-        assert.deepEqual(status.migrations.map((m) => m.applied), [true, true, true, true]);
+        assert.deepEqual(status.migrations.map((m) => m.state === "applied"), [true, true, true, true]);
         assert.equal(status.lastRun, keys[spelling.lastRun]);
       });
     });
@@ -284,11 +287,11 @@ for (
           db.prepare("SELECT value FROM settings WHERE key = ?").get(spelling.version)?.value;
         assert.equal(versionKey(), "3");
         const manager = new MigrationManager(db).registerMigrations(all);
-        assert.deepEqual((await manager.migrate()).applied, [4]);
+        assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [4]);
         assert.equal(versionKey(), "4");
-        assert.deepEqual((await manager.rollback({ steps: 2 })).rolledBack, [4, 3]);
+        assert.deepEqual((await manager.rollback({ steps: 2 })).steps.map((step) => step.version), [4, 3]);
         assert.equal(versionKey(), "2");
-        assert.deepEqual((await manager.rollback()).rolledBack, [2]);
+        assert.deepEqual((await manager.rollback()).steps.map((step) => step.version), [2]);
         assert.equal(versionKey(), "1");
         assert.deepEqual(trace, []);
         assert.equal(
@@ -352,7 +355,7 @@ Deno.test("a seed database holding its version as an INTEGER is read the same as
         { version: 1, description: "old", up: () => Promise.reject(new Error("re-run")) },
         { version: 2, description: "new", up: (x) => x.exec("CREATE TABLE t (x)") },
       ]);
-      assert.deepEqual((await manager.migrate()).applied, [2]);
+      assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [2]);
     });
   });
 });
@@ -366,7 +369,7 @@ Deno.test("a seed database with both key spellings at the same version updates b
         { version: 1, description: "old", up: () => Promise.reject(new Error("re-run")) },
         { version: 2, description: "new", up: (x) => x.exec("CREATE TABLE t (x)") },
       ]);
-      assert.deepEqual((await manager.migrate()).applied, [2]);
+      assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [2]);
       const keys = Object.fromEntries(settings(db).map((row) => [row.key, row.value]));
       assert.equal(keys["db_migration_version"], "2");
       assert.equal(keys["db-migration-version"], "2");
@@ -402,7 +405,7 @@ Deno.test("a seed database at version 0 applies everything and keeps its key up 
       db.exec(`CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT);
         INSERT INTO settings VALUES ('db-migration-version', '0')`);
       const manager = await repoManager(db);
-      assert.deepEqual((await manager.migrate()).applied, [1, 2]);
+      assert.deepEqual((await manager.migrate()).steps.map((step) => step.version), [1, 2]);
       assert.equal(
         db.prepare("SELECT value FROM settings WHERE key = 'db-migration-version'").get()?.value,
         "2",

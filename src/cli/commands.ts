@@ -20,7 +20,7 @@ import { RunningLine } from "./progress.ts";
 import { InvalidInputError } from "../shared/errors.ts";
 import { EXIT, exitCodeForReason, UsageError } from "./exit_codes.ts";
 import type { MigrationStatus } from "../core/planner.ts";
-import type { MigrateResult, RollbackResult } from "../core/manager.ts";
+import type { RunResult } from "../core/runner.ts";
 import { dirname, resolve } from "../shared/paths.ts";
 import { formatVersion } from "../shared/format.ts";
 import { runReport, statusReport } from "./report.ts";
@@ -182,7 +182,7 @@ async function runMigrations(c: CommandContext, command: "migrate" | "rollback")
     const started = performance.now();
     const running = c.io.live && !c.flags.quiet && !c.flags.json ? new RunningLine(c.io.live) : null;
     const onMigrationStart = running ? (m: StartedMigration) => running.start(m) : undefined;
-    const result = await untilSignalled<MigrateResult | RollbackResult>((signal) =>
+    const result = await untilSignalled<RunResult>((signal) =>
       command === "migrate"
         ? target.manager.migrate({ targetVersion, dryRun, backup, signal, onMigrationStart })
         : target.manager.rollback({ steps, targetVersion, dryRun, backup, signal, onMigrationStart })

@@ -11,7 +11,8 @@ import { type CommandContext, type CommandSpec, type FlagName, FLAGS } from "./f
 import { COMMANDS } from "./commands.ts";
 import { EXIT, EXIT_MEANINGS, exitCodeOf, UsageError } from "./exit_codes.ts";
 import { isPermissionRefusal, readEnv } from "./permissions.ts";
-import { StrataError } from "../shared/errors.ts";
+import { MigrationError, StrataError } from "../shared/errors.ts";
+import { listForMessage } from "../core/migration.ts";
 import { nearestName } from "./nearest_name.ts";
 import { paint, type Terminal } from "./report.ts";
 
@@ -194,6 +195,7 @@ function wrap(text: string, width: number): string {
 function errorReport(error: unknown, verbose: boolean, io: CliIo): string {
   const message = error instanceof Error ? error.message : String(error);
   const lines = [`${paint(io, "red", "error:")} ${message}`];
+  if (error instanceof MigrationError && error.committed.length > 0) lines.push(keptLine(error));
   if (isPermissionRefusal(error)) {
     lines.push(
       "(Deno refused this run a permission its flags do not give: add the --allow-* flag it names to the " +
@@ -213,6 +215,13 @@ function errorReport(error: unknown, verbose: boolean, io: CliIo): string {
     if (error instanceof Error && error.stack && !(error instanceof StrataError)) lines.push(framesOf(error));
   }
   return lines.join("\n");
+}
+
+/** What a failed run kept: the migrations it ran before the failure, which were committed. */
+function keptLine(error: MigrationError): string {
+  const done = error.direction === "up" ? "applied" : "rolled back";
+  return `(kept from this run: migration${error.committed.length === 1 ? "" : "s"} ` +
+    `${listForMessage(error.committed.map(String))}, ${done} before the failure)`;
 }
 
 /** An error's stack without its first line, which repeats the message shown above it. */

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { type HistoryEditor, writable } from "./history_edit.ts";
-import { nameOf } from "./planner.ts";
+import { editHistory, type HistoryEditor } from "./history_edit.ts";
+import { nameOf } from "./migration.ts";
+import { writable } from "./planner.ts";
 
 /**
  * Records the current checksum and name of the applied migrations that differ from their record.
@@ -14,8 +15,8 @@ import { nameOf } from "./planner.ts";
  * @returns The versions whose record changed.
  */
 export async function acceptEdits(editor: HistoryEditor, versions?: readonly number[]): Promise<number[]> {
-  return await editor.inWriteTransaction(async (tx, state) => {
-    const changed = editor.known.filter((m) => {
+  return await editHistory(editor, async (tx, state) => {
+    const changed = editor.known.list.filter((m) => {
       const entry = state.applied.get(m.version);
       if (!entry || entry.state !== "applied" || (versions && !versions.includes(m.version))) return false;
       return (m.checksum !== undefined && entry.checksum !== m.checksum) || entry.name !== nameOf(m);

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { databaseFile } from "../engines/database_file.ts";
 import type { SqlEngine } from "../engines/engine.ts";
 import { InvalidInputError } from "../shared/errors.ts";
 import { basename, dirname, exists, extname, join } from "../shared/paths.ts";
@@ -18,14 +19,6 @@ import { basename, dirname, exists, extname, join } from "../shared/paths.ts";
 export interface BackupOptions {
   /** Directory for the copy. @default the database's own directory */
   dir?: string;
-}
-
-/** The file of the main database, or null for an in-memory or temporary one. */
-export async function databaseFile(engine: SqlEngine): Promise<string | null> {
-  const rows = await engine.query("PRAGMA database_list", []);
-  const main = rows.find((row) => row.name === "main");
-  const file = typeof main?.file === "string" ? main.file : "";
-  return file === "" ? null : file;
 }
 
 /** The name of a backup: `app-v3-20261124T104217123Z.db` for `app.db` at version 3. */

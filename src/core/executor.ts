@@ -14,11 +14,11 @@
  */
 import type {
   Row,
-  RunResult,
   SqlConnection,
   SqlParam,
   SqlParams,
   SqlValue,
+  StatementResult,
   WriteTransaction,
 } from "../engines/engine.ts";
 import { type SqlStatement, statementsOf, transactionConflict } from "../sql/script.ts";
@@ -35,7 +35,7 @@ export interface Executor {
    */
   query<T extends Row = Row>(sql: string, ...params: SqlParam[] | [Record<string, SqlParam>]): Promise<T[]>;
   /** Runs one statement and returns `{ changes, lastInsertRowId }`. */
-  run(sql: string, ...params: SqlParam[] | [Record<string, SqlParam>]): Promise<RunResult>;
+  run(sql: string, ...params: SqlParam[] | [Record<string, SqlParam>]): Promise<StatementResult>;
   /** Whether a table or view of this name exists. */
   tableExists(name: string): Promise<boolean>;
   /** Whether a table has a column of this name. */
@@ -135,7 +135,7 @@ export class MigrationExecutor implements Executor {
     >;
   }
 
-  run(sql: string, ...params: SqlParam[] | [Record<string, SqlParam>]): Promise<RunResult> {
+  run(sql: string, ...params: SqlParam[] | [Record<string, SqlParam>]): Promise<StatementResult> {
     return this.#call(
       "db.run()",
       sql,

@@ -1,7 +1,7 @@
 /**
- * The history store: which migrations a database has applied, kept in a table of its own, plus the
- * version key of databases made by the original Python module (a `settings` table), which it reads
- * on first run and keeps up to date afterwards so old application code still sees the version.
+ * The history store: which migrations a database has applied, kept in a table of its own, and the
+ * run log beside it. Reading also reads the original application's `settings` version (see
+ * `settings_version.ts`), which decides what is applied until the history table exists.
  *
  * Reading never writes: a database is only changed inside the write transaction of a run. A history
  * table changed by hand is not trusted blindly: missing columns and unknown states are refused when
@@ -10,7 +10,8 @@
  * @module
  */
 import { DatabaseStateError, InvalidInputError } from "../shared/errors.ts";
-import { type Row, runUnobserved, type SqlConnection, type SqlValue } from "../engines/engine.ts";
+import { type Row, runUnobserved, type SqlConnection } from "../engines/engine.ts";
+import { readSettingsVersion, settingsAgree, type SettingsVersion } from "./settings_version.ts";
 
 /** One applied (or started, for a migration outside a transaction) migration, as recorded. */
 export interface AppliedMigration {
@@ -33,29 +34,6 @@ export interface AppliedMigration {
   state: "applied" | "started" | "failed";
 }
 
-/** The seed-era version keys found in a `settings` table. */
-export interface LegacyVersion {
-  /**
-   * The key spellings the database uses: the documented `db_migration_version` /
-   * `db_migration_last_run`, the `db-migration-version` / `db-migration-last-run` its code wrote, or
-   * both. For a `settings` table without a version row (the original module creates the table before
-   * its first migration and writes the key only after one succeeds), the deployed spelling, which the
-   * first run writes.
-   */
-  keys: { versionKey: string; lastRunKey: string }[];
-  /**
-   * The version the rows hold (0 when there is none); null when, once the history table exists, they
-   * disagree with each other or one is not a version: the planner then reports the rows.
-   */
-  version: number | null;
-  /** Every version row, as stored, for messages. */
-  rows: { key: string; value: SqlValue }[];
-  /** The last-run time the keys hold, or null. */
-  lastRun: string | null;
-  /** Whether missing rows can be inserted (no other column of `settings` needs a value). */
-  canInsert: boolean;
-}
-
 /** Everything recorded in a database about its migrations. */
 export interface HistorySnapshot {
   /** Whether the history table exists. */
@@ -64,8 +42,8 @@ export interface HistorySnapshot {
   applied: AppliedMigration[];
   /** When the last migrate or rollback that changed something finished (ISO-8601), or null. */
   lastRun: string | null;
-  /** The seed-era `settings` version key, when the database has one. */
-  legacy: LegacyVersion | null;
+  /** The seed-era `settings` version, when the database has one. */
+  settings: SettingsVersion | null;
   /**
    * Columns of the history tables that strata does not fill and that need a value (`NOT NULL`
    * without a default), as `table.column`: writing a record would fail.
@@ -73,17 +51,14 @@ export interface HistorySnapshot {
   unwritable: string[];
 }
 
-const LEGACY_KEYS = [
-  { versionKey: "db_migration_version", lastRunKey: "db_migration_last_run" },
-  { versionKey: "db-migration-version", lastRunKey: "db-migration-last-run" },
-] as const;
-
-/** The spelling the original module's deployed code reads and writes. */
-const DEPLOYED_KEYS = LEGACY_KEYS[1];
-
 /** The columns of the history table and of the run log, as {@link HistoryStore.ensureTables} makes them. */
 const HISTORY_COLUMNS = ["version", "name", "description", "checksum", "applied_at", "duration_ms", "state"];
 const RUNS_COLUMNS = ["id", "command", "from_version", "to_version", "started_at", "finished_at"];
+
+/** The time a record is stamped with: now, as ISO-8601. */
+export function isoNow(): string {
+  return new Date().toISOString();
+}
 
 /** The default name of the history table. */
 export const DEFAULT_HISTORY_TABLE = "strata_migrations";
@@ -152,17 +127,17 @@ export class HistoryStore {
         | null) ??
         null
       : null;
-    const settings = of("settings");
-    const legacy = settings.length > 0
-      ? await readLegacyVersion(db, settings, { strict: !exists, adopt: loggedRun === null })
+    const settingsColumns = of("settings");
+    const settings = settingsColumns.length > 0
+      ? await readSettingsVersion(db, settingsColumns, { strict: !exists, adopt: loggedRun === null })
       : null;
-    if (!exists) return { exists, applied: [], lastRun: legacy?.lastRun ?? null, legacy, unwritable };
+    if (!exists) return { exists, applied: [], lastRun: settings?.lastRun ?? null, settings, unwritable };
     const rows = await db.query(
       `SELECT version, name, description, checksum, applied_at, duration_ms, state FROM "${this.#table}" ORDER BY version`,
       [],
     );
     const applied = rows.map((row) => toApplied(row, this.#table));
-    return { exists: true, applied, lastRun: loggedRun, legacy, unwritable };
+    return { exists: true, applied, lastRun: loggedRun, settings, unwritable };
   }
 
   /**
@@ -236,49 +211,15 @@ export class HistoryStore {
     await runUnobserved(db, `DELETE FROM "${this.#table}" WHERE version = ?`, [version]);
   }
 
-  /**
-   * Logs a migrate or rollback run that changed something, and brings a seed-era `settings` version
-   * key up to date so application code that reads it sees the new version.
-   */
+  /** Logs a migrate or rollback run that changed something. Call in the run's write transaction. */
   async logRun(
     db: SqlConnection,
     run: { command: string; fromVersion: number; toVersion: number; startedAt: string; finishedAt: string },
-    legacy: LegacyVersion | null,
   ): Promise<void> {
     await db.run(
       `INSERT INTO "${this.#runsTable}" (command, from_version, to_version, started_at, finished_at) VALUES (?, ?, ?, ?, ?)`,
       [run.command, run.fromVersion, run.toVersion, run.startedAt, run.finishedAt],
     );
-    await this.syncLegacy(db, legacy, run.toVersion, run.finishedAt);
-  }
-
-  /**
-   * Writes `version` and the time `at` under the seed-era keys the database uses, inserting the rows
-   * it lacks, so the original application reads the version strata's history has. Unrelated settings
-   * rows are never touched. Call in the write transaction that changed the history.
-   */
-  async syncLegacy(
-    db: SqlConnection,
-    legacy: LegacyVersion | null,
-    version: number,
-    at: string,
-  ): Promise<void> {
-    for (const keys of legacy?.keys ?? []) {
-      await upsertSetting(db, keys.versionKey, String(version), legacy!.canInsert);
-      await upsertSetting(db, keys.lastRunKey, at, legacy!.canInsert);
-    }
-  }
-}
-
-async function upsertSetting(
-  db: SqlConnection,
-  key: string,
-  value: string,
-  canInsert: boolean,
-): Promise<void> {
-  const updated = await db.run("UPDATE settings SET value = ? WHERE key = ?", [value, key]);
-  if (updated.changes === 0 && canInsert) {
-    await db.run("INSERT INTO settings (key, value) VALUES (?, ?)", [key, value]);
   }
 }
 
@@ -336,100 +277,4 @@ function toApplied(row: Row, table: string): AppliedMigration {
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
     state,
   };
-}
-
-/**
- * Reads the version the original module stored in `settings`. Its documentation names the key
- * `db_migration_version`; its deployed code wrote `db-migration-version`. Either is accepted. With
- * `strict` (no history table yet, so the rows decide what is applied) rows that are not a whole
- * number, or that disagree, are an error; afterwards the history table decides, and the planner
- * reports rows that disagree with it. With `adopt` (strata has not finished a run on the database:
- * a run interrupted by a migration outside a transaction commits the history, not the settings) a
- * table without a version row is the original module's at version 0.
- *
- * @throws {DatabaseStateError} when strict and a value is not a whole number or the rows disagree.
- */
-async function readLegacyVersion(
-  db: SqlConnection,
-  columns: readonly Row[],
-  options: { strict: boolean; adopt: boolean },
-): Promise<LegacyVersion | null> {
-  // An application's own settings table of another shape is not the original module's.
-  if (!columns.some((c) => c.name === "key") || !columns.some((c) => c.name === "value")) return null;
-  // A row can be added for a missing key only if no other column needs a value.
-  const canInsert = columns.every((c) =>
-    c.name === "key" || c.name === "value" || Number(c.required) === 0 || c.fallback !== null
-  );
-  const found = await db.query(
-    "SELECT key, value FROM settings WHERE key IN (?, ?, ?, ?)",
-    LEGACY_KEYS.flatMap((k) => [k.versionKey, k.lastRunKey]),
-  );
-  const rows = found.filter((row) => LEGACY_KEYS.some((k) => k.versionKey === row.key))
-    .map((row) => ({ key: String(row.key), value: row.value }));
-  if (rows.length === 0) {
-    // Once strata has finished a run, a settings table without the key is the application's own.
-    return options.adopt && canInsert
-      ? { keys: [DEPLOYED_KEYS], version: 0, rows, lastRun: null, canInsert }
-      : null;
-  }
-  const keys = LEGACY_KEYS.filter((k) => rows.some((row) => row.key === k.versionKey));
-  const lastRunValue = keys.map((k) => found.find((row) => row.key === k.lastRunKey)?.value)
-    .find((v) => typeof v === "string");
-  const lastRun = typeof lastRunValue === "string" ? lastRunValue : null;
-  const versions = rows.map((row) => parseLegacyVersion(row.value));
-  if (options.strict) {
-    const bad = rows.find((_, i) => versions[i] === null);
-    if (bad) throw notAVersion(bad);
-    if (new Set(versions).size > 1) {
-      throw new DatabaseStateError(
-        `The settings table holds ${rows.length} version rows that disagree: ${listRows(rows)}. The ` +
-          `original application may read either. Delete the wrong row (keep the version the database is ` +
-          `really at), then run again; nothing was changed.`,
-        { reason: "corrupt-version", versions: versions as number[] },
-      );
-    }
-  }
-  const version = versions.every((v) => v !== null && v === versions[0]) ? versions[0] : null;
-  return { keys: [...keys], version, rows, lastRun, canInsert };
-}
-
-/**
- * Whether every seed-era version row, if any, holds `version`: the cheap check of an up-to-date
- * start-up. A settings table of another shape has nothing to agree with.
- */
-async function settingsAgree(db: SqlConnection, version: number): Promise<boolean> {
-  const rows = await db.query(
-    "SELECT value FROM settings WHERE key IN (?, ?)",
-    LEGACY_KEYS.map((k) => k.versionKey),
-  ).catch(() => []);
-  return rows.every((row) => parseLegacyVersion(row.value) === version);
-}
-
-/** The settings rows as a message shows them: `db-migration-version = "3"`. */
-export function listRows(rows: readonly { key: string; value: SqlValue }[]): string {
-  return rows.map((row) => `${row.key} = ${shown(row.value)}`).join(", ");
-}
-
-function shown(value: SqlValue): string {
-  if (value instanceof Uint8Array) return "a blob";
-  return JSON.stringify(typeof value === "bigint" ? String(value) : value);
-}
-
-/** A stored version as a number, or null when it is not a whole number of 0 or more. */
-function parseLegacyVersion(value: unknown): number | null {
-  const text = typeof value === "string"
-    ? value.trim()
-    : typeof value === "number" || typeof value === "bigint"
-    ? String(value)
-    : null;
-  return text !== null && /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : null;
-}
-
-function notAVersion(row: { key: string; value: SqlValue }): DatabaseStateError {
-  return new DatabaseStateError(
-    `The settings table holds ${row.key} = ${shown(row.value)}, which is not a migration version (a whole ` +
-      `number, 0 or more). Set it to the version the database is really at, or delete the row if no ` +
-      `migration was ever applied.`,
-    { reason: "corrupt-version" },
-  );
 }

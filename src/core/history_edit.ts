@@ -1,36 +1,29 @@
 /**
- * Editing the history without running a migration: what `accept`, `mark` and a baseline need from
- * the manager, and the refusal they share when the history table cannot take a record.
+ * Editing the history without running a migration, as `accept`, `mark` and a baseline do: under the
+ * write lock, given the database's state read under it.
  *
  * @module
  */
 import type { WriteTransaction } from "../engines/engine.ts";
 import type { HistoryStore } from "./history.ts";
-import type { Migration } from "./migration.ts";
-import { type DatabaseState, historyWriteProblem } from "./planner.ts";
+import { type DatabaseState, type KnownMigrations, readState } from "./database_state.ts";
+import { inWriteTransaction, type LockContext } from "./write_transaction.ts";
 
-/** The manager's history, its known migrations, and a write transaction with the state read under it. */
-export interface HistoryEditor {
-  /** The known migrations, by version. */
-  readonly known: readonly Migration[];
+/** The database and its lock, its history tables, and the known migrations. */
+export interface HistoryEditor extends LockContext {
+  /** The known migrations. */
+  readonly known: KnownMigrations;
   /** The history tables. */
   readonly history: HistoryStore;
-  /** Runs `work` in a write transaction, given the database's state read under its lock. */
-  inWriteTransaction<T>(work: (tx: WriteTransaction, state: DatabaseState) => Promise<T>): Promise<T>;
 }
 
-/**
- * Returns `planned` when there is nothing to write or the history tables can take a record.
- *
- * @throws {DatabaseStateError} naming the columns of a history table strata cannot fill.
- */
-export function writable<T>(state: DatabaseState, planned: T[]): T[] {
-  const problem = planned.length > 0 ? historyWriteProblem(state) : null;
-  if (problem) throw problem;
-  return planned;
-}
-
-/** The current time, ISO-8601, for history records. */
-export function isoNow(): string {
-  return new Date().toISOString();
+/** Runs `work` in a write transaction, given the database's state read under its lock. */
+export async function editHistory<T>(
+  editor: HistoryEditor,
+  work: (tx: WriteTransaction, state: DatabaseState) => Promise<T>,
+): Promise<T> {
+  return await inWriteTransaction(
+    editor,
+    async (tx) => await work(tx, await readState(tx, editor.history, editor.known)),
+  );
 }

@@ -4,44 +4,32 @@
  *
  * @module
  */
-import {
-  isBusyError,
-  type SqlConnection,
-  type SqlEngine,
-  SqliteError,
-  type WriteTransaction,
-} from "../engines/engine.ts";
-import { DatabaseStateError, InvalidInputError, MigrationError, StrataError } from "../shared/errors.ts";
+import type { SqlEngine } from "../engines/engine.ts";
+import { databaseFile } from "../engines/database_file.ts";
 import { type DatabaseInput, toEngine } from "../engines/detect.ts";
-import { DEFAULT_HISTORY_TABLE, type HistorySnapshot, HistoryStore } from "./history.ts";
+import { type DatabaseStateError, InvalidInputError } from "../shared/errors.ts";
+import { type DatabaseState, type KnownMigrations, readState, stateOf } from "./database_state.ts";
+import { explainFailure } from "./engine_errors.ts";
+import { DEFAULT_HISTORY_TABLE, HistoryStore } from "./history.ts";
+import type { HistoryEditor } from "./history_edit.ts";
 import {
   gapsOf,
-  listForMessage,
   type Migration,
   type MigrationInput,
-  resolveMigration,
+  nameOf,
   toMigration,
   validateMigrationSet,
-  type VersionGap,
 } from "./migration.ts";
 import {
   buildStatus,
-  checkGaps,
-  checkState,
-  type DatabaseState,
-  databaseState,
   historyWriteProblem,
   type MigrationStatus,
-  nameOf,
-  planMigrate,
-  planRollback,
   stateProblems,
   unverifiedRecords,
 } from "./planner.ts";
-import { type HistoryEditor, writable } from "./history_edit.ts";
-import type { RunContext, RunOutcome, RunRequest } from "./runner.ts";
-import { type Wording, wordsOf } from "./wording.ts";
-import type { StartedMigration, StepResult } from "./step.ts";
+import type { RunContext, RunResult } from "./runner.ts";
+import type { StartedMigration } from "./step.ts";
+import type { Wording } from "./wording.ts";
 
 /** Options of a {@link MigrationManager}. */
 export interface MigrationManagerOptions {
@@ -114,34 +102,6 @@ export interface RollbackOptions extends RunOptions {
   targetVersion?: number;
 }
 
-/** What {@link MigrationManager.migrate} did. */
-export interface MigrateResult {
-  /** Versions applied, in order (in a dry run: the versions that would be applied). */
-  applied: number[];
-  /** The database's version afterwards (in a dry run: unchanged). */
-  currentVersion: number;
-  /** One entry per migration applied, with its timing (and in a dry run, its preview). */
-  steps: StepResult[];
-  /** Path of the backup written before the run, when one was asked for and something ran. */
-  backup?: string;
-  /** Whether this was a dry run. */
-  dryRun: boolean;
-}
-
-/** What {@link MigrationManager.rollback} did. */
-export interface RollbackResult {
-  /** Versions reverted, newest first (in a dry run: the versions that would be reverted). */
-  rolledBack: number[];
-  /** The database's version afterwards (in a dry run: unchanged). */
-  currentVersion: number;
-  /** One entry per migration reverted, with its timing (and in a dry run, its preview). */
-  steps: StepResult[];
-  /** Path of the backup written before the run, when one was asked for and something ran. */
-  backup?: string;
-  /** Whether this was a dry run. */
-  dryRun: boolean;
-}
-
 /** The default of {@link MigrationManagerOptions.busyTimeoutMs}. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 60_000;
 
@@ -190,9 +150,6 @@ export function checkMigrationTimeout(value: number | undefined, input = "migrat
   return limit;
 }
 
-/** How often to look again at a migration another run has started outside a transaction. */
-const STARTED_POLL_MS = 100;
-
 /**
  * Applies, inspects and rolls back versioned migrations of one database.
  *
@@ -211,8 +168,8 @@ const STARTED_POLL_MS = 100;
  *     down: (db) => db.exec("DROP TABLE users"),
  *   },
  * ]);
- * const { applied, currentVersion } = await manager.migrate();
- * assert.deepEqual(applied, [1]);
+ * const { steps, currentVersion } = await manager.migrate();
+ * assert.deepEqual(steps.map((step) => step.version), [1]);
  * assert.equal(currentVersion, 1);
  * db.close();
  * ```
@@ -223,9 +180,7 @@ export class MigrationManager {
   readonly #busyTimeoutMs: number;
   readonly #migrationTimeoutMs: number;
   readonly #wording: Wording;
-  #known: Migration[] = [];
-  /** Versions missing between the known migrations, judged against each database read. */
-  #gaps: VersionGap[] = [];
+  #known: KnownMigrations = { list: [], gaps: [] };
 
   /**
    * Manages the migrations of an open database. The caller keeps ownership of `db` and closes it.
@@ -253,15 +208,15 @@ export class MigrationManager {
    *   nothing is registered then.
    */
   registerMigrations(list: readonly MigrationInput[]): this {
-    const added = list.map((input, index) => toMigration(input, this.#known.length + index));
-    this.#known = validateMigrationSet([...this.#known, ...added], { allowGaps: true });
-    this.#gaps = gapsOf(this.#known);
+    const added = list.map((input, index) => toMigration(input, this.#known.list.length + index));
+    const sorted = validateMigrationSet([...this.#known.list, ...added], { allowGaps: true });
+    this.#known = { list: sorted, gaps: gapsOf(sorted) };
     return this;
   }
 
   /** The registered migrations, sorted by version. */
   get migrations(): readonly Migration[] {
-    return this.#known;
+    return this.#known.list;
   }
 
   /**
@@ -272,7 +227,7 @@ export class MigrationManager {
    *   database never applied.
    */
   async getCurrentVersion(): Promise<number> {
-    return (await this.#session(() => this.#readState(this.#engine))).currentVersion;
+    return (await this.#session(() => this.#readState())).currentVersion;
   }
 
   /**
@@ -289,7 +244,7 @@ export class MigrationManager {
   async getStatus(): Promise<MigrationStatus> {
     return await this.#session(async () => {
       const snapshot = await this.#history.read(this.#engine);
-      return buildStatus(this.#stateOf(snapshot), this.#known, snapshot.lastRun);
+      return buildStatus(stateOf(snapshot, this.#known), this.#known.list, snapshot.lastRun);
     });
   }
 
@@ -304,12 +259,12 @@ export class MigrationManager {
    */
   async validate(): Promise<DatabaseStateError[]> {
     return await this.#session(async () => {
-      const state = await this.#readState(this.#engine);
+      const state = await this.#readState();
       const unwritable = historyWriteProblem(state);
       return [
-        ...stateProblems(state, this.#known),
+        ...stateProblems(state, this.#known.list),
         ...(unwritable ? [unwritable] : []),
-        ...unverifiedRecords(state, this.#known),
+        ...unverifiedRecords(state, this.#known.list),
       ];
     });
   }
@@ -327,14 +282,18 @@ export class MigrationManager {
    *   edited migrations, …); nothing is written then.
    * @throws {InvalidInputError} for a target above the newest or below the current version.
    */
-  async migrate(options: MigrateOptions = {}): Promise<MigrateResult> {
-    const outcome = await this.#run(options, {
-      command: "migrate",
-      direction: "up",
-      plan: (state) =>
-        writable(state, planMigrate(state, this.#known, { ...options, wording: this.#wording })),
+  async migrate(options: MigrateOptions = {}): Promise<RunResult> {
+    return await this.#session(async () => {
+      if (options.targetVersion === undefined && this.#known.gaps.length === 0 && await this.#upToDate()) {
+        return {
+          steps: [],
+          currentVersion: this.#known.list.at(-1)?.version ?? 0,
+          dryRun: options.dryRun ?? false,
+        };
+      }
+      const { run } = await import("./write_path.ts");
+      return await run(this.#runContext(), { ...options, command: "migrate" });
     });
-    return { applied: outcome.steps.map((s) => s.version), ...outcome };
   }
 
   /**
@@ -345,16 +304,11 @@ export class MigrationManager {
    * @throws {MigrationError} when a `down()` fails; the ones reverted before it stay reverted.
    * @throws {DatabaseStateError} when the database is refused.
    */
-  async rollback(options: RollbackOptions = {}): Promise<RollbackResult> {
-    const outcome = await this.#run(options, {
-      command: "rollback",
-      direction: "down",
-      plan: (state) =>
-        writable(state, planRollback(state, this.#known, { ...options, wording: this.#wording })),
-      check: (plan) =>
-        assertReversible(plan, options.targetVersion !== undefined ? "targetVersion" : "steps"),
+  async rollback(options: RollbackOptions = {}): Promise<RunResult> {
+    return await this.#session(async () => {
+      const { run } = await import("./write_path.ts");
+      return await run(this.#runContext(), { ...options, command: "rollback" });
     });
-    return { rolledBack: outcome.steps.map((s) => s.version), ...outcome };
   }
 
   /**
@@ -365,8 +319,10 @@ export class MigrationManager {
    * @returns The versions whose record changed.
    */
   async accept(versions?: readonly number[]): Promise<number[]> {
-    const { acceptEdits } = await import("./accept.ts");
-    return await this.#session(() => acceptEdits(this.#editor(), versions));
+    return await this.#session(async () => {
+      const { acceptEdits } = await import("./write_path.ts");
+      return await acceptEdits(this.#runContext(), versions);
+    });
   }
 
   /**
@@ -377,8 +333,10 @@ export class MigrationManager {
    * @throws {InvalidInputError} when that migration is not marked as started.
    */
   async mark(version: number, outcome: "applied" | "pending"): Promise<void> {
-    const { markOutcome } = await import("./mark.ts");
-    await this.#session(() => markOutcome(this.#editor(), version, outcome));
+    await this.#session(async () => {
+      const { markOutcome } = await import("./write_path.ts");
+      await markOutcome(this.#runContext(), version, outcome);
+    });
   }
 
   /**
@@ -389,71 +347,9 @@ export class MigrationManager {
    * @throws {DatabaseStateError} when the database already records migrations.
    */
   async recordApplied(version: number, command: string): Promise<number[]> {
-    const { recordApplied } = await import("./record_applied.ts");
-    return await this.#session(() => recordApplied(this.#editor(), version, command));
-  }
-
-  /** What accept, mark and a baseline edit the history through. */
-  #editor(): HistoryEditor {
-    return {
-      known: this.#known,
-      history: this.#history,
-      inWriteTransaction: (work) =>
-        this.#inWriteTransaction(async (tx) => await work(tx, await this.#readState(tx))),
-    };
-  }
-
-  /** The shared part of migrate and rollback: cheap check, backup, locked run, retries. */
-  async #run(
-    options: RunOptions & { targetVersion?: number },
-    request: RunRequest,
-  ): Promise<RunOutcome & { backup?: string; dryRun: boolean }> {
-    const dryRun = options.dryRun ?? false;
     return await this.#session(async () => {
-      if (
-        request.direction === "up" && options.targetVersion === undefined && this.#gaps.length === 0 &&
-        await this.#upToDate()
-      ) {
-        return { steps: [], currentVersion: this.#known.at(-1)?.version ?? 0, dryRun };
-      }
-      for (;;) {
-        try {
-          const state = await this.#readChecked(this.#engine);
-          const plan = await Promise.all(request.plan(state).map(resolveMigration));
-          request.check?.(plan);
-          if (plan.length === 0) return { steps: [], currentVersion: state.currentVersion, dryRun };
-          const backup = options.backup && !dryRun
-            ? await (await import("./backup.ts")).backupDatabase(
-              this.#engine,
-              state.currentVersion,
-              options.backup === true ? {} : options.backup,
-            )
-            : undefined;
-          const { executeRun } = await import("./runner.ts");
-          const outcome = await executeRun(this.#runContext(), {
-            ...request,
-            dryRun,
-            signal: options.signal,
-            onMigrationStart: options.onMigrationStart,
-          })
-            .catch(
-              async (error) => {
-                // Before anything of the run was kept, a database that refuses a write is read-only,
-                // whatever the migration does; after a commit, the failing migration's own SQL is at fault.
-                if (
-                  error instanceof MigrationError && error.committed.length === 0 && isReadOnly(error.cause)
-                ) {
-                  throw readOnlyError(error, await this.#file());
-                }
-                throw error;
-              },
-            );
-          return { ...outcome, dryRun, ...(backup ? { backup } : {}) };
-        } catch (error) {
-          if (!(error instanceof StartedElsewhere)) throw error;
-          await delay(STARTED_POLL_MS);
-        }
-      }
+      const { recordApplied } = await import("./write_path.ts");
+      return await recordApplied(this.#runContext(), version, command);
     });
   }
 
@@ -465,61 +361,25 @@ export class MigrationManager {
   async #upToDate(): Promise<boolean> {
     return await this.#history.recordsExactly(
       this.#engine,
-      () => this.#known.map((m) => ({ version: m.version, name: nameOf(m), checksum: m.checksum ?? null })),
+      () =>
+        this.#known.list.map((m) => ({ version: m.version, name: nameOf(m), checksum: m.checksum ?? null })),
     );
   }
 
-  /**
-   * Runs `work` in a write transaction. The runner and the modules under it are loaded on the first
-   * call that writes: a start-up with nothing to do never loads them.
-   */
-  async #inWriteTransaction<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
-    const { inWriteTransaction } = await import("./runner.ts");
-    return await inWriteTransaction(this.#runContext(), work);
-  }
-
-  #runContext(): RunContext {
+  /** What runs and history edits work on. */
+  #runContext(): RunContext & HistoryEditor {
     return {
       engine: this.#engine,
       history: this.#history,
+      known: this.#known,
       busyTimeoutMs: this.#busyTimeoutMs,
       migrationTimeoutMs: this.#migrationTimeoutMs,
       wording: this.#wording,
-      readState: (tx) => this.#readChecked(tx),
     };
   }
 
-  /**
-   * Reads the database's state and refuses one that cannot be migrated. A migration another run
-   * started outside a transaction less than the busy timeout ago is waited for (the caller retries
-   * on {@link StartedElsewhere}, having released the lock the other run needs to finish); an older
-   * one is reported at once.
-   */
-  async #readChecked(db: SqlConnection): Promise<DatabaseState> {
-    const state = await this.#readState(db);
-    const recent = [...state.applied.values()].some((entry) =>
-      entry.state === "started" && Date.parse(entry.appliedAt) + this.#busyTimeoutMs > Date.now()
-    );
-    if (recent) throw new StartedElsewhere();
-    checkState(state, this.#known);
-    return state;
-  }
-
-  async #readState(db: SqlConnection): Promise<DatabaseState> {
-    return this.#stateOf(await this.#history.read(db));
-  }
-
-  /** The state of a database from its history, refusing known migrations with a hole in their numbering. */
-  #stateOf(snapshot: HistorySnapshot): DatabaseState {
-    const state = databaseState(snapshot, this.#known, isoNow());
-    checkGaps(state, this.#known, this.#gaps);
-    return state;
-  }
-
-  /** The file of the database, for messages; null for an in-memory one or when it cannot be asked. */
-  async #file(): Promise<string | null> {
-    const { databaseFile } = await import("./backup.ts");
-    return await databaseFile(this.#engine).catch(() => null);
+  async #readState(): Promise<DatabaseState> {
+    return await readState(this.#engine, this.#history, this.#known);
   }
 
   /**
@@ -542,85 +402,9 @@ export class MigrationManager {
     try {
       return await work();
     } catch (error) {
-      throw error instanceof StrataError
-        ? error
-        : explainEngineError(error, await this.#file(), this.#wording);
+      throw explainFailure(error, await databaseFile(this.#engine).catch(() => null), this.#wording);
     } finally {
       if (previous < this.#busyTimeoutMs) await this.#engine.exec(`PRAGMA busy_timeout = ${previous}`);
     }
   }
-}
-
-/** Signals that another run has a migration outside a transaction in progress: wait and look again. */
-class StartedElsewhere extends Error {}
-
-function assertReversible(plan: readonly Migration[], input: string): void {
-  const irreversible = plan.filter((m) => typeof m.down !== "function");
-  if (irreversible.length === 0) return;
-  const one = irreversible.length === 1;
-  throw new InvalidInputError(
-    `Cannot roll back: migration${one ? "" : "s"} ${
-      listForMessage(irreversible.map((m) => `${m.version} ("${m.description}")`))
-    } ha${one ? "s" : "ve"} no down(). Nothing was changed. ` +
-      `Roll back fewer steps, or add a down() that undoes ${one ? "it" : "them"}.`,
-    input,
-  );
-}
-
-/** Turns engine errors a user can meet before any migration runs into clear refusals naming the file. */
-function explainEngineError(error: unknown, file: string | null, wording: Wording): unknown {
-  const message = error instanceof Error ? error.message : String(error);
-  const database = file ? `The database ${file}` : "The database";
-  if (/file is not a database|file is encrypted|malformed/i.test(message)) {
-    return new DatabaseStateError(
-      `${database} is not a usable SQLite database (${message}). Check the path; nothing was changed.`,
-      { reason: "unreadable", cause: error },
-    );
-  }
-  if (isReadOnly(error)) return readOnlyError(error, file);
-  if (isBusyError(error)) {
-    return new DatabaseStateError(
-      `${database} is locked by another connection (${message}). Try again, or raise the busy timeout ` +
-        `(${wordsOf(wording).busyTimeout}). Nothing was changed.`,
-      { reason: "busy", cause: error },
-    );
-  }
-  return error;
-}
-
-/**
- * Whether an engine's error, or one of its causes, means the database cannot be written: opened
- * read-only or a read-only file (`SQLITE_READONLY`), or a directory where SQLite cannot create the
- * journal it needs before the first write (`SQLITE_CANTOPEN`, or `SQLITE_READONLY_DIRECTORY`).
- */
-function isReadOnly(error: unknown): boolean {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    if (
-      cause instanceof SqliteError && (cause.code === "SQLITE_READONLY" || cause.code === "SQLITE_CANTOPEN")
-    ) {
-      return true;
-    }
-    if (/attempt to write a readonly database|unable to open database file/.test(cause.message)) return true;
-  }
-  return false;
-}
-
-/** The refusal of a database that cannot be written, keeping `error` (and the migration it names) as its cause. */
-function readOnlyError(error: unknown, file: string | null): DatabaseStateError {
-  let reason = error instanceof Error ? error.message : String(error);
-  for (let cause = error; cause instanceof Error; cause = cause.cause) reason = cause.message;
-  return new DatabaseStateError(
-    `${file ? `The database ${file}` : "The database"} is read-only (${reason}): strata could not write ` +
-      `to it, or create the journal SQLite writes next to it. Open it for writing, or check the ` +
-      `permissions of the file and of its directory. Nothing was changed.`,
-    { reason: "read-only", cause: error },
-  );
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function isoNow(): string {
-  return new Date().toISOString();
 }

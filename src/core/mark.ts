@@ -5,7 +5,10 @@
  * @module
  */
 import { InvalidInputError } from "../shared/errors.ts";
-import { type HistoryEditor, isoNow, writable } from "./history_edit.ts";
+import { editHistory, type HistoryEditor } from "./history_edit.ts";
+import { isoNow } from "./history.ts";
+import { writable } from "./planner.ts";
+import { writeSettingsVersion } from "./settings_version.ts";
 
 /**
  * Records a started or failed migration as `"applied"` (its change is in the database) or
@@ -18,7 +21,7 @@ export async function markOutcome(
   version: number,
   outcome: "applied" | "pending",
 ): Promise<void> {
-  await editor.inWriteTransaction(async (tx, state) => {
+  await editHistory(editor, async (tx, state) => {
     const entry = state.applied.get(version);
     if (!entry || entry.state === "applied") {
       throw new InvalidInputError(
@@ -33,6 +36,6 @@ export async function markOutcome(
     else await editor.history.remove(tx, version);
     // The run that left it committed the history, but not the settings version, which follows now.
     const current = outcome === "applied" ? Math.max(state.currentVersion, version) : state.currentVersion;
-    await editor.history.syncLegacy(tx, state.legacy, current, isoNow());
+    await writeSettingsVersion(tx, state.settings, current, isoNow());
   });
 }

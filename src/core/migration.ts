@@ -6,7 +6,7 @@
  */
 import { MigrationSetError } from "../shared/errors.ts";
 import type { Executor } from "./executor.ts";
-import type { SqlSection } from "../sql/error_position.ts";
+import { locateSqlError, type SqlSection } from "../sql/error_position.ts";
 
 /** One versioned change to a database schema or its data. */
 export interface Migration {
@@ -114,7 +114,7 @@ export function sqlBody(sql: string, section?: SqlSection): (db: Executor) => Pr
     try {
       await db.exec(sql);
     } catch (error) {
-      throw (await import("../sql/error_position.ts")).locateSqlError(error, sql, section);
+      throw locateSqlError(error, sql, section);
     }
   };
   SQL_BODIES.add(body);
@@ -302,6 +302,13 @@ function where(m: Migration): string {
 export function listForMessage(items: readonly string[], max = 10): string {
   const shown = items.slice(0, max).join(", ");
   return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+}
+
+/** The identity recorded for a migration: its file name, or its description when defined in code. */
+export function nameOf(m: Pick<Migration, "file" | "description">): string {
+  return m.file
+    ? m.file.slice(Math.max(m.file.lastIndexOf("/"), m.file.lastIndexOf("\\")) + 1)
+    : m.description;
 }
 
 /** The label a migration goes by in messages: `7 ("add index")`. */

@@ -6,31 +6,11 @@
  * @module
  */
 import { DatabaseStateError, type DatabaseStateReason, InvalidInputError } from "../shared/errors.ts";
-import { type AppliedMigration, type HistorySnapshot, type LegacyVersion, listRows } from "./history.ts";
-import {
-  gapError,
-  isValidVersion,
-  label,
-  listForMessage,
-  type Migration,
-  type VersionGap,
-  versionsIn,
-} from "./migration.ts";
+import type { AppliedMigration } from "./history.ts";
+import type { DatabaseState } from "./database_state.ts";
+import { isValidVersion, label, listForMessage, type Migration, nameOf } from "./migration.ts";
+import { settingsConflict } from "./settings_version.ts";
 import { type Wording, wordsOf } from "./wording.ts";
-
-/** What a database has applied, with seed-era versions already turned into history entries. */
-export interface DatabaseState {
-  /** Highest applied version, 0 when none. */
-  currentVersion: number;
-  /** Applied (and started) migrations by version. */
-  applied: Map<number, AppliedMigration>;
-  /** Entries imported from a seed-era `settings` version, to be written on the first run. */
-  imported: AppliedMigration[];
-  /** The seed-era `settings` keys to keep up to date, when the database has them. */
-  legacy: LegacyVersion | null;
-  /** Columns of the history tables strata cannot fill (see {@link HistorySnapshot.unwritable}). */
-  unwritable: string[];
-}
 
 /** One migration in a {@link MigrationStatus}. */
 export interface MigrationStatusEntry {
@@ -38,8 +18,6 @@ export interface MigrationStatusEntry {
   version: number;
   /** Its description (as recorded, when it is applied but no longer known). */
   description: string;
-  /** Whether the database has applied it. */
-  applied: boolean;
   /**
    * `"applied"`, `"pending"`; for a migration outside a transaction, `"started"` when it began but
    * has not finished (still running elsewhere, or its run was killed) and `"failed"` when it threw
@@ -92,54 +70,6 @@ export interface MigrationStatus {
   problems: StatusProblem[];
   /** One entry per known migration, plus any applied version no known migration has. */
   migrations: MigrationStatusEntry[];
-}
-
-/** Derives what a database has applied from its history, importing a seed-era version if needed. */
-export function databaseState(
-  snapshot: HistorySnapshot,
-  known: readonly Migration[],
-  now: string,
-): DatabaseState {
-  const applied = new Map(snapshot.applied.map((entry) => [entry.version, entry]));
-  const imported: AppliedMigration[] = [];
-  const legacy = snapshot.legacy;
-  if (!snapshot.exists && legacy?.version) {
-    const recorded = (version: number, name: string, description: string, checksum: string | null) => {
-      const entry: AppliedMigration = {
-        version,
-        name,
-        description,
-        checksum,
-        appliedAt: legacy.lastRun ?? now,
-        durationMs: null,
-        state: "applied",
-      };
-      applied.set(version, entry);
-      imported.push(entry);
-    };
-    for (const m of known) {
-      if (m.version <= legacy.version) recorded(m.version, nameOf(m), m.description, m.checksum ?? null);
-    }
-    if (!applied.has(legacy.version)) {
-      // Migrated by newer code: keep the version so status reports it and runs refuse it.
-      const key = legacy.keys[0].versionKey;
-      recorded(legacy.version, `settings ${key}`, `recorded in settings (${key})`, null);
-    }
-  }
-  let currentVersion = 0;
-  for (const entry of applied.values()) {
-    if (entry.state === "applied" && entry.version > currentVersion) currentVersion = entry.version;
-  }
-  return { currentVersion, applied, imported, legacy: snapshot.legacy, unwritable: snapshot.unwritable };
-}
-
-/** The identity recorded for a migration: its file name, or its description when defined in code. */
-export function nameOf(m: Migration): string {
-  return m.file ? baseName(m.file) : m.description;
-}
-
-function baseName(path: string): string {
-  return path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
 }
 
 /**
@@ -254,7 +184,7 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
       ),
     );
   }
-  const conflict = settingsConflict(state);
+  const conflict = settingsConflict(state.settings, state.currentVersion, started.length > 0);
   if (conflict) problems.push(conflict);
   return problems;
 }
@@ -263,27 +193,6 @@ export function stateProblems(state: DatabaseState, known: readonly Migration[])
 function ownRecord(state: DatabaseState, m: Migration): AppliedMigration | undefined {
   const entry = state.applied.get(m.version);
   return entry && (!m.baseline || entry.name === nameOf(m)) ? entry : undefined;
-}
-
-/**
- * A seed-era `settings` version that is not the history's: the original application migrated or
- * rolled back on its own after strata took over, and running on either version would be a guess.
- */
-function settingsConflict(state: DatabaseState): DatabaseStateError | null {
-  const legacy = state.legacy;
-  const current = state.currentVersion;
-  if (!legacy || legacy.rows.length === 0 || legacy.version === current) return null;
-  // A migration outside a transaction that never finished committed the history without reaching the
-  // settings; recording its outcome (`migrate mark`) brings them level, so it is reported alone.
-  if ([...state.applied.values()].some((entry) => entry.state !== "applied")) return null;
-  return new DatabaseStateError(
-    `The settings table holds ${listRows(legacy.rows)}, but strata's history records version ${current}: ` +
-      `the original application migrated or rolled back the database after strata took over, or one of ` +
-      `them was edited by hand. Find out which is right (\`migrate check\` compares the schema with what ` +
-      `migrations up to ${current} produce), then make them agree: set ${legacy.keys[0].versionKey} to ` +
-      `${current}, or correct the history. Nothing was changed.`,
-    { reason: "version-conflict", versions: legacy.version === null ? [current] : [current, legacy.version] },
-  );
 }
 
 /**
@@ -333,19 +242,33 @@ export function historyWriteProblem(state: DatabaseState): DatabaseStateError | 
 }
 
 /**
- * Refuses a set of known migrations with versions missing between them that the database never
- * applied: a set numbered with a hole (applied missing versions are deleted files, a state problem).
+ * Returns `planned` when there is nothing to write or the history tables can take a record.
  *
- * @throws {MigrationSetError} naming the missing versions.
+ * @throws {DatabaseStateError} naming the columns of a history table strata cannot fill.
  */
-export function checkGaps(
-  state: DatabaseState,
-  known: readonly Migration[],
-  gaps: readonly VersionGap[],
-): void {
-  if (gaps.length === 0) return;
-  const missing = versionsIn(gaps, (version) => state.applied.has(version));
-  if (missing.length > 0) throw gapError(known, missing);
+export function writable<T>(state: DatabaseState, planned: T[]): T[] {
+  const problem = planned.length > 0 ? historyWriteProblem(state) : null;
+  if (problem) throw problem;
+  return planned;
+}
+
+/**
+ * Refuses a rollback through a migration without `down()`, before anything changes.
+ *
+ * @param input The option or flag that chose the migrations, for the error.
+ * @throws {InvalidInputError} naming the migrations without `down()`.
+ */
+export function assertReversible(plan: readonly Migration[], input: string): void {
+  const irreversible = plan.filter((m) => typeof m.down !== "function");
+  if (irreversible.length === 0) return;
+  const one = irreversible.length === 1;
+  throw new InvalidInputError(
+    `Cannot roll back: migration${one ? "" : "s"} ${
+      listForMessage(irreversible.map((m) => `${m.version} ("${m.description}")`))
+    } ha${one ? "s" : "ve"} no down(). Nothing was changed. ` +
+      `Roll back fewer steps, or add a down() that undoes ${one ? "it" : "them"}.`,
+    input,
+  );
 }
 
 /**
@@ -404,7 +327,7 @@ function isFileName(name: string): boolean {
 }
 
 function describe(m: Migration): string {
-  return m.file ? `${m.version} (${baseName(m.file)})` : label(m);
+  return m.file ? `${m.version} (${nameOf(m)})` : label(m);
 }
 
 /**
@@ -531,7 +454,6 @@ export function buildStatus(
     return {
       version: m.version,
       description: m.description,
-      applied,
       state: status,
       problem: entryProblem(m.version, status),
       appliedAt: applied ? entry!.appliedAt : null,
@@ -546,7 +468,6 @@ export function buildStatus(
     migrations.push({
       version: entry.version,
       description: entry.description,
-      applied: entry.state === "applied",
       state: entry.state,
       problem: entryProblem(entry.version, entry.state),
       appliedAt: entry.appliedAt,

@@ -5,7 +5,10 @@
  * @module
  */
 import { DatabaseStateError } from "../shared/errors.ts";
-import { type HistoryEditor, isoNow, writable } from "./history_edit.ts";
+import { editHistory, type HistoryEditor } from "./history_edit.ts";
+import { isoNow } from "./history.ts";
+import { writable } from "./planner.ts";
+import { writeSettingsVersion } from "./settings_version.ts";
 import { appliedEntry } from "./step.ts";
 
 /**
@@ -19,17 +22,21 @@ export async function recordApplied(
   version: number,
   command: string,
 ): Promise<number[]> {
-  return await editor.inWriteTransaction(async (tx, state) => {
+  return await editHistory(editor, async (tx, state) => {
     if (state.applied.size > 0) throw alreadyMigrated(state.currentVersion);
     const now = isoNow();
-    const migrations = writable(state, editor.known.filter((m) => m.version <= version));
+    const migrations = writable(state, editor.known.list.filter((m) => m.version <= version));
     await editor.history.ensureTables(tx);
     for (const m of migrations) await editor.history.record(tx, appliedEntry(m, now, null, "applied"));
-    await editor.history.logRun(
-      tx,
-      { command, fromVersion: 0, toVersion: version, startedAt: now, finishedAt: isoNow() },
-      state.legacy,
-    );
+    const finishedAt = isoNow();
+    await editor.history.logRun(tx, {
+      command,
+      fromVersion: 0,
+      toVersion: version,
+      startedAt: now,
+      finishedAt,
+    });
+    await writeSettingsVersion(tx, state.settings, version, finishedAt);
     return migrations.map((m) => m.version);
   });
 }

@@ -16,12 +16,12 @@ import {
   type SqlEngine,
   type WriteTransaction,
 } from "../engines/engine.ts";
-import type { DatabaseSchema } from "../sql/schema_model.ts";
+import { type DatabaseSchema, readSchemaWith } from "../sql/schema_model.ts";
+import { findDestructiveChanges } from "../sql/destructive.ts";
 import { type Direction, MigrationError } from "../shared/errors.ts";
 import { type ExecutorTarget, MigrationExecutor } from "./executor.ts";
 import type { AppliedMigration, HistoryStore } from "./history.ts";
-import { isSqlBody, label, type Migration } from "./migration.ts";
-import { nameOf } from "./planner.ts";
+import { isSqlBody, label, type Migration, nameOf } from "./migration.ts";
 import { describeReason, type RunControl, StepScope } from "./step_scope.ts";
 import { type MigrationGuard, migrationGuard, RUNNER_SAVEPOINT_PREFIX } from "./transaction_guard.ts";
 
@@ -176,7 +176,7 @@ export async function runStep(
       ctx.tx.guard?.(null);
     }
     if (!(await ctx.tx.isOpen())) throw new Error("it ended the transaction it runs in");
-    const preview = before ? await compare(before, await observe(ctx.tx, ctx.history.table)) : undefined;
+    const preview = before ? compare(before, await observe(ctx.tx, ctx.history.table)) : undefined;
     if (ctx.foreignKeys) {
       ctx.foreignKeys.declared ||= executor.mentionsReferences;
       if (ctx.foreignKeys.declared) await assertNoNewForeignKeyViolations(ctx.tx, ctx.foreignKeys.baseline);
@@ -235,9 +235,8 @@ interface Observation {
   schema: DatabaseSchema;
 }
 
-/** What a dry run needs to compare before and after a migration (schema modules load only then). */
+/** What a dry run needs to compare before and after a migration. */
 async function observe(db: SqlConnection, historyTable: string): Promise<Observation> {
-  const { readSchemaWith } = await import("../sql/schema_model.ts");
   const [{ changes }] = await db.query("SELECT total_changes() AS changes", []);
   const rows = await db.query("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", []);
   return {
@@ -247,8 +246,7 @@ async function observe(db: SqlConnection, historyTable: string): Promise<Observa
   };
 }
 
-async function compare(before: Observation, after: Observation): Promise<StepPreview> {
-  const { findDestructiveChanges } = await import("../sql/destructive.ts");
+function compare(before: Observation, after: Observation): StepPreview {
   const created = [...after.objects.keys()].filter((key) => !before.objects.has(key));
   const dropped = [...before.objects.keys()].filter((key) => !after.objects.has(key));
   const altered = [...after.objects.keys()].filter((key) =>

@@ -19,7 +19,7 @@ export type SqlParams = readonly SqlValue[] | Readonly<Record<string, SqlValue>>
 export type Row = Record<string, SqlValue>;
 
 /** What a data-changing statement did. */
-export interface RunResult {
+export interface StatementResult {
   /** Rows inserted, updated or deleted by the statement. */
   changes: number;
   /** Rowid of the last inserted row on this connection. */
@@ -40,7 +40,7 @@ export interface SqlConnection {
   /** Runs one statement and returns its rows. */
   query(sql: string, params: SqlParams): Promise<Row[]>;
   /** Runs one statement and returns what it changed. */
-  run(sql: string, params: SqlParams): Promise<RunResult>;
+  run(sql: string, params: SqlParams): Promise<StatementResult>;
 }
 
 /**

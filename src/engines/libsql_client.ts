@@ -23,7 +23,7 @@
  *
  * @module
  */
-import type { Row, RunResult, SqlEngine, SqlParams, SqlValue, WriteTransaction } from "./engine.ts";
+import type { Row, SqlEngine, SqlParams, SqlValue, StatementResult, WriteTransaction } from "./engine.ts";
 import { isBusyError, SqliteError } from "./engine.ts";
 import { fromClientError, type TokenSource } from "./libsql_errors.ts";
 import {
@@ -168,7 +168,7 @@ export class LibsqlClientEngine implements SqlEngine {
   }
 
   /** Runs one statement that changes data. */
-  async run(sql: string, params: SqlParams): Promise<RunResult> {
+  async run(sql: string, params: SqlParams): Promise<StatementResult> {
     try {
       const result = await this.#client.execute(libsqlStatement(sql, params));
       // On a server, each call is a stream of its own, whose last rowid is 0 when it inserted nothing.

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { Row, RunResult, SqlParams, WriteTransaction } from "./engine.ts";
+import type { Row, SqlParams, StatementResult, WriteTransaction } from "./engine.ts";
 import { fromClientError, serverEndedTransaction, type TokenSource } from "./libsql_errors.ts";
 import { withLiterals } from "./sql_literals.ts";
 import { bindValue, exactInteger, isPositional, toRow } from "./values.ts";
@@ -48,7 +48,7 @@ export function libsqlStatement(sql: string, params: SqlParams): LibsqlStatement
  * returns rows), while `run()` returns the connection's last rowid; and on a file a rowid beyond 2^53
  * comes rounded. A server reports exact counts and rowids.
  */
-export function runResultOf(result: LibsqlResultSet, remote: boolean): RunResult | null {
+export function runResultOf(result: LibsqlResultSet, remote: boolean): StatementResult | null {
   if (result.lastInsertRowid === undefined) return null;
   const rowid = exactInteger(result.lastInsertRowid);
   return remote || typeof rowid === "number"
@@ -61,7 +61,7 @@ export function countedRunResult(
   result: LibsqlResultSet,
   counts: LibsqlResultSet,
   remote: boolean,
-): RunResult {
+): StatementResult {
   const [row] = counts.rows.map((source) => toRow(source));
   const countsMissing = result.lastInsertRowid === undefined && !remote;
   return {
@@ -131,7 +131,7 @@ export class LibsqlWriteTransaction implements WriteTransaction {
     return result.rows.map((row) => toRow(row));
   }
 
-  async run(sql: string, params: SqlParams): Promise<RunResult> {
+  async run(sql: string, params: SqlParams): Promise<StatementResult> {
     const [result] = await this.#send([libsqlStatement(sql, params)]);
     return runResultOf(result, this.#remote) ??
       countedRunResult(result, (await this.#send([COUNTS]))[0], this.#remote);

@@ -7,13 +7,14 @@
  */
 import type {
   Row,
-  RunResult,
   SqlConnection,
   SqlEngine,
   SqlParams,
   StatementGuard,
+  StatementResult,
   WriteTransaction,
 } from "./engine.ts";
+import { databaseFile } from "./database_file.ts";
 import { takeWriteLock } from "./write_lock.ts";
 
 /** What a synchronous binding provides to {@link SyncEngine}. */
@@ -23,7 +24,7 @@ export interface SyncDriver {
   /** Runs one statement and returns its rows as plain objects. */
   query(sql: string, params: SqlParams): Row[];
   /** Runs one statement and returns what it changed. */
-  run(sql: string, params: SqlParams): RunResult;
+  run(sql: string, params: SqlParams): StatementResult;
   /** Whether the connection is inside a transaction. */
   inTransaction(): boolean;
   /** Runs one call of the toolkit, e.g. with the binding's read options set for its duration. */
@@ -50,7 +51,7 @@ class SyncConnection implements SqlConnection {
     return this.settle(() => this.#driver.query(sql, params));
   }
 
-  run(sql: string, params: SqlParams): Promise<RunResult> {
+  run(sql: string, params: SqlParams): Promise<StatementResult> {
     return this.settle(() => this.#driver.run(sql, params));
   }
 
@@ -135,9 +136,8 @@ export class SyncEngine extends SyncConnection implements SqlEngine {
   /** The main database's file, resolved through links; null for an in-memory or temporary database. */
   async #databaseFile(): Promise<string | null> {
     if (this.#file !== undefined) return this.#file;
-    const rows = await this.query("PRAGMA database_list", []);
-    const file = rows.find((row) => row.name === "main")?.file;
-    if (typeof file !== "string" || file === "") return this.#file = null;
+    const file = await databaseFile(this);
+    if (file === null) return this.#file = null;
     try {
       return this.#file = Deno.realPathSync(file);
     } catch {

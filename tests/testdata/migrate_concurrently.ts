@@ -30,7 +30,7 @@ const { db, close } = await openTestTarget(engineName, target);
 try {
   const result = await new MigrationManager(db).registerMigrations([logged(1), logged(2), logged(3)])
     .migrate();
-  console.log(JSON.stringify(result.applied));
+  console.log(JSON.stringify(result.steps.map((step) => step.version)));
 } finally {
   close();
 }
