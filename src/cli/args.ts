@@ -1,7 +1,7 @@
 /**
  * The CLI's argument parser: `--flag`, `--name value`, `--name=value`, positionals and `--`, checked
  * against the flags a command accepts. The CLI runs on every app start-up, and importing `node:util`
- * for its `parseArgs` would start Deno's Node compatibility layer, costing 5 ms on every run.
+ * for its `parseArgs` would start Deno's Node compatibility layer, a cost paid on every run.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * The line a terminal shows while a migration runs long: which one, and for how long. Nothing shows
- * for a migration that ends within two seconds, so a normal run prints what it always printed; the
- * line is cleared before anything else is written.
+ * for a migration that ends within two seconds, so a run of quick migrations prints only its report;
+ * the line is cleared before anything else is written.
  *
  * @module
  */
