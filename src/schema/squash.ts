@@ -132,25 +132,26 @@ export function squashMigration(schema: DatabaseSchema, options: SquashOptions):
     `-- of their reference tables. New databases run it instead of them; databases already at version`,
     `-- ${options.toVersion} or later never run it. The squashed files are in the archive folder.`,
   ];
-  const rows = (options.referenceData ?? []).flatMap(insertStatements);
-  const body = [...schemaStatements(schema), ...rows].join("\n\n");
+  const referenceSql = (options.referenceData ?? []).flatMap(referenceDataSql);
+  const body = [...schemaStatements(schema), ...referenceSql].join("\n\n");
   return { fileName: `${last}_baseline.sql`, text: `${header.join("\n")}\n\n-- migrate:up\n${body}\n` };
 }
 
-function insertStatements(data: ReferenceData): string[] {
+/** The SQL that puts back a reference table's rows and its AUTOINCREMENT counter, a paragraph each. */
+function referenceDataSql(data: ReferenceData): string[] {
   const table = quoteName(data.table);
-  const statements = data.rows.length === 0 ? [] : [
+  const paragraphs = data.rows.length === 0 ? [] : [
     `INSERT INTO ${table} (${data.columns.map(quoteName).join(", ")}) VALUES\n  ${
       data.rows.map((row) => `(${row.join(", ")})`).join(",\n  ")
     };`,
   ];
   if (data.sequence !== null) {
     const name = `'${data.table.replaceAll("'", "''")}'`;
-    statements.push(
+    paragraphs.push(
       `DELETE FROM sqlite_sequence WHERE name = ${name};\nINSERT INTO sqlite_sequence (name, seq) VALUES (${name}, ${data.sequence});`,
     );
   }
-  return statements;
+  return paragraphs;
 }
 
 /** A migration file moved by {@link archiveMigrations}. */
