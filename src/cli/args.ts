@@ -7,7 +7,7 @@
  */
 
 /** Which flags exist, and which of them a command accepts. */
-export interface ArgsSpec<F extends string> {
+interface ArgsSpec<F extends string> {
   /** Every flag the program knows, by name without dashes; `"string"` flags take a value. */
   known: Readonly<Record<F, { type: "string" | "boolean" }>>;
   /** The flags this command accepts; any other known flag is refused as not applying to it. */

@@ -9,7 +9,7 @@ import { formatVersion } from "../shared/format.ts";
 import type { StartedMigration } from "../core/step.ts";
 
 /** How long a migration runs before the line appears, and how often it is updated, in milliseconds. */
-export interface RunningLineOptions {
+interface RunningLineOptions {
   /** @default {2000} */
   afterMs?: number;
   /** @default {1000} */

@@ -219,7 +219,7 @@ export async function archiveMigrations(
 }
 
 /** Options of {@link squashDirectory}. */
-export interface SquashDirectoryOptions {
+interface SquashDirectoryOptions {
   /** Squash migrations 1 (or the first known) to this version. */
   toVersion: number;
   /** Tables whose rows the baseline recreates (countries, roles, …). @default {[]} */
@@ -229,7 +229,7 @@ export interface SquashDirectoryOptions {
 }
 
 /** What {@link squashDirectory} did. */
-export interface SquashResult {
+interface SquashResult {
   /** Path of the baseline migration written. */
   file: string;
   /** The files moved to the archive folder. */

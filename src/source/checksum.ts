@@ -93,7 +93,7 @@ const CRC_TABLE = new Uint32Array(256).map((_, n) => {
 });
 
 /** The CRC-32 (IEEE 802.3, as in zip and PNG) of `data`. */
-export function crc32(data: Uint8Array): number {
+function crc32(data: Uint8Array): number {
   let crc = 0xffffffff;
   for (let i = 0; i < data.length; i++) crc = CRC_TABLE[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;

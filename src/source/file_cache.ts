@@ -48,10 +48,10 @@ export interface CachedFile {
 }
 
 /** What the file system says of a file, as the cache compares it. */
-export type FileIdentity = Pick<CachedFile, "size" | "mtime" | "ctime" | "ino">;
+type FileIdentity = Pick<CachedFile, "size" | "mtime" | "ctime" | "ino">;
 
 /** The cache of one migrations directory. */
-export interface FileCache {
+interface FileCache {
   /** The directory's identity when every migration file in it was remembered, else null. */
   directory: FileIdentity | null;
   /** The files remembered, by version. */

@@ -16,7 +16,7 @@ import { lineCommentOffsets } from "../sql/script.ts";
 export const BASELINE_MARKER = "-- strata:baseline";
 
 /** One section of a `.sql` migration, and where it stands in the file's text (for error positions). */
-export interface SqlFileSection {
+interface SqlFileSection {
   /** The section's SQL. */
   sql: string;
   /** The file's text, as parsed (without a BOM, with `\n` line breaks). */
