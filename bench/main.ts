@@ -1,5 +1,5 @@
 /**
- * `deno task bench` and `deno task bench:smoke`: runs the benchmark of issue 5, prints a Markdown
+ * `deno task bench` and `deno task bench:smoke`: runs the benchmark, prints a Markdown
  * table with the targets, and writes `latest.json` and the W1 chart `w1.svg`.
  *
  * Usage: `deno task bench [--smoke] [--out DIR]` (the task's permissions: files, running processes —

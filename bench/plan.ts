@@ -1,6 +1,6 @@
 /**
- * How much each mode runs. Repetitions scale down as a workload grows: a pair at W1 N = 10,000 or
- * W3's million rows takes seconds, a pair at N = 10 a tenth of one.
+ * How much each mode runs. Repetitions scale down as a workload grows, so the sizes whose pairs take
+ * longest do not dominate the run's time.
  *
  * @module
  */
@@ -35,7 +35,7 @@ export interface BenchPlan {
   fleet: { instances: number; n: number };
 }
 
-/** `deno task bench`: every size the issue names; takes a few minutes. */
+/** `deno task bench`: every size the targets name; takes a few minutes. */
 export const FULL_PLAN: BenchPlan = {
   mode: "full",
   w1: [

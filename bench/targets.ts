@@ -1,5 +1,5 @@
 /**
- * The targets of issues 5 and 13, checked against the results of one run. Every ratio is ours over
+ * The performance targets, checked against the results of one run. Every ratio is ours over
  * the lower bound measured in the same run.
  *
  * @module
@@ -83,7 +83,7 @@ export function evaluateTargets(
   ];
 }
 
-/** Marginal milliseconds per migration of one side of W1, between the sizes the issue names. */
+/** Marginal milliseconds per migration of one side of W1, between the sizes the targets name. */
 export interface MarginalCosts {
   /** From N = 100 to N = 1,000. */
   from100: number;

@@ -80,7 +80,7 @@ export interface FleetResult {
   roundTripsPerStart: number;
 }
 
-/** A target of issue 5, checked against this run. */
+/** A performance target, checked against this run. */
 export interface TargetResult {
   /** What is required, in words. */
   description: string;
@@ -140,6 +140,6 @@ export interface BenchReport {
   notes: string[];
   /** Every workload. */
   results: PairedResult[];
-  /** The targets of issue 5. */
+  /** The performance targets. */
   targets: TargetResult[];
 }

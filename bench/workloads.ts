@@ -70,7 +70,7 @@ export function dataMigrations(rows: number): GeneratedMigration[] {
 
 /**
  * W4's one migration: `statements` INSERTs in one section, as a generated data load or a dump
- * pasted into a migration looks (22 MB at 300,000).
+ * pasted into a migration looks.
  */
 export function bigSection(statements: number): GeneratedMigration {
   const inserts = Array.from(

@@ -86,3 +86,27 @@ Deno.test("migrate --dry-run prints what would change and leaves the database fi
     assert.deepEqual(fileBytes(db), before);
   });
 });
+
+Deno.test("migrate --dry-run counts only the migrations it previewed and names the one it stopped at", async () => {
+  await withTempDir(async (dir) => {
+    const migrations = await writeFiles(join(dir, "migrations"), {
+      "001_users.sql": "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+      "002_vacuum.sql": "-- migrate:up transaction:false\nVACUUM;\n",
+      "003_posts.sql": "-- migrate:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n",
+    });
+    const db = join(dir, "app.db");
+    const first = await runCli(["--db", db, "--dir", migrations, "--dry-run"]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(
+      first.stdout,
+      /Dry run: 1 migration would be applied, then 002 vacuum and any after it, which were not previewed; .* unchanged at version 0\./,
+    );
+    assert.equal((await runCli(["--db", db, "--dir", migrations, "--to", "1"])).code, 0);
+    const second = await runCli(["--db", db, "--dir", migrations, "--dry-run"]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(
+      second.stdout,
+      /Dry run: 002 vacuum and any after it would be applied but were not previewed; .* unchanged at version 1\./,
+    );
+  });
+});

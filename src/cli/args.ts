@@ -1,13 +1,13 @@
 /**
  * The CLI's argument parser: `--flag`, `--name value`, `--name=value`, positionals and `--`, checked
  * against the flags a command accepts. The CLI runs on every app start-up, and importing `node:util`
- * for its `parseArgs` would start Deno's Node compatibility layer, costing 5 ms on every run.
+ * for its `parseArgs` would start Deno's Node compatibility layer, a cost paid on every run.
  *
  * @module
  */
 
 /** Which flags exist, and which of them a command accepts. */
-export interface ArgsSpec<F extends string> {
+interface ArgsSpec<F extends string> {
   /** Every flag the program knows, by name without dashes; `"string"` flags take a value. */
   known: Readonly<Record<F, { type: "string" | "boolean" }>>;
   /** The flags this command accepts; any other known flag is refused as not applying to it. */

@@ -54,7 +54,7 @@ export type FlagName =
   | "help";
 
 /** How a flag is parsed and documented. */
-export interface FlagSpec {
+interface FlagSpec {
   /** `"string"` for a flag that takes a value. */
   type: "string" | "boolean";
   /** The placeholder of its value in help. */
@@ -235,7 +235,7 @@ export interface OpenTarget {
 }
 
 /** How a command opens its database. */
-export interface TargetOptions {
+interface TargetOptions {
   /**
    * Create a missing database file (in a directory that exists, or the default `data/`); otherwise
    * it is read as an empty database, so nothing is written.

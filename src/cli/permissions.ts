@@ -10,10 +10,10 @@
 import { InvalidInputError } from "../shared/errors.ts";
 
 /** A file access Deno checks. */
-export type Access = "read" | "write";
+type Access = "read" | "write";
 
 /** Where a path comes from, for the message. */
-export interface PathOrigin {
+interface PathOrigin {
   /** The CLI flag or variable that sets it: `--db`, `DATABASE_URL`, `--dir`. */
   flag: string;
   /** What the path is: "the database", "the migrations directory". */

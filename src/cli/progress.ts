@@ -1,7 +1,7 @@
 /**
  * The line a terminal shows while a migration runs long: which one, and for how long. Nothing shows
- * for a migration that ends within two seconds, so a normal run prints what it always printed; the
- * line is cleared before anything else is written.
+ * for a migration that ends within two seconds, so a run of quick migrations prints only its report;
+ * the line is cleared before anything else is written.
  *
  * @module
  */
@@ -9,7 +9,7 @@ import { formatVersion } from "../shared/format.ts";
 import type { StartedMigration } from "../core/step.ts";
 
 /** How long a migration runs before the line appears, and how often it is updated, in milliseconds. */
-export interface RunningLineOptions {
+interface RunningLineOptions {
   /** @default {2000} */
   afterMs?: number;
   /** @default {1000} */

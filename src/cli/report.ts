@@ -34,13 +34,22 @@ export function* runReport(
     yield result.dryRun ? previewLine(terminal, step) : stepLine(terminal, step);
     for (const notice of step.notices ?? []) yield `  ${paint(terminal, "yellow", "note:")} ${notice}`;
   }
-  const count = result.steps.filter((s) => !s.preview?.skipped).length;
+  // A dry run stops at the first migration it cannot preview: the ones it ran are not all a run would do.
+  const unpreviewed = result.steps.find((s) => s.preview?.skipped);
+  const count = result.steps.length - (unpreviewed ? 1 : 0);
   const noun = `migration${count === 1 ? "" : "s"}`;
   const verb = command === "migrate" ? "applied" : "rolled back";
   if (result.steps.length === 0) {
     yield `Nothing to ${
       command === "migrate" ? "apply" : "roll back"
     }: ${database} is at version ${result.currentVersion}.`;
+  } else if (result.dryRun && unpreviewed) {
+    const rest = `${formatVersion(unpreviewed.version)} ${unpreviewed.description} and any after it`;
+    yield count === 0
+      ? `Dry run: ${rest} would be ${verb} but were not previewed; ${database} is unchanged at version ` +
+        `${result.currentVersion}.`
+      : `Dry run: ${count} ${noun} would be ${verb}, then ${rest}, which were not previewed; all of it was ` +
+        `rolled back and ${database} is unchanged at version ${result.currentVersion}.`;
   } else if (result.dryRun) {
     yield `Dry run: ${count} ${noun} would be ${verb}; all of it was rolled back and ${database} is unchanged ` +
       `at version ${result.currentVersion}.`;

@@ -99,7 +99,7 @@ export function isLibsqlClient(value: unknown): value is LibsqlClient {
 }
 
 /** Options of a {@link LibsqlClientEngine}. */
-export interface LibsqlClientEngineOptions {
+interface LibsqlClientEngineOptions {
   /**
    * How long a write transaction waits for another connection's write lock, in milliseconds, until
    * `PRAGMA busy_timeout` sets another value.

@@ -29,7 +29,7 @@ function serverWords(error: unknown): string {
 }
 
 /** Whether the server refused the request for its auth token (HTTP 401 or 403, or Hrana's AUTH_ codes). */
-export function isAuthRefusal(error: unknown): boolean {
+function isAuthRefusal(error: unknown): boolean {
   const status = (error as ClientErrorFields | null)?.cause?.status;
   return codeOf(error)?.startsWith("AUTH_") === true || status === 401 || status === 403;
 }

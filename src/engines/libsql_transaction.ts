@@ -74,7 +74,7 @@ export function countedRunResult(
 export const COUNTS: LibsqlStatement = { sql: COUNTS_SQL, args: [] };
 
 /** Options of a {@link LibsqlWriteTransaction}. */
-export interface LibsqlWriteTransactionOptions {
+interface LibsqlWriteTransactionOptions {
   /** Whether the client talks to a server (`http`, `ws`, …) rather than a file. */
   remote: boolean;
   /** Where the client's auth token came from, for messages. */

@@ -31,11 +31,11 @@ const STATEMENT_CACHE_SIZE = 64;
 /**
  * Prepares statements that read integers exactly and rows as arrays, whatever the options the caller
  * opened the database with (`readBigInts`, `returnArrays`), reusing the most recent ones. Rows are
- * made objects from the arrays: for the thousand rows of a history, three to six times faster in a
- * fresh process than node:sqlite's objects converted value by value.
+ * made objects from the arrays, which in a fresh process is cheaper than converting node:sqlite's
+ * objects value by value, and a history has a row per migration.
  * node:sqlite frees a statement only when it is garbage-collected, and SQLite revisits every live
- * statement on each schema change: preparing the history INSERT afresh for each of 10,000
- * migrations made the run half again slower and three times larger.
+ * statement on each schema change: a history INSERT prepared afresh for each migration would leave
+ * thousands of live statements to a long run, slowing every schema change and growing its memory.
  */
 function statementCache(db: DatabaseSync): (sql: string) => StatementSync {
   const cache = new Map<string, StatementSync>();

@@ -54,7 +54,7 @@ export function toRow(source: object): Row {
 
 /**
  * A result row as a plain object from its column names and values in the same order: what a binding
- * that returns rows as arrays gives, several times cheaper to build than {@link toRow} from objects.
+ * that returns rows as arrays gives, cheaper to build than {@link toRow} from objects.
  */
 export function rowOf(names: readonly string[], values: readonly unknown[]): Row {
   const row: Row = {};

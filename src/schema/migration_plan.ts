@@ -56,7 +56,7 @@ export interface DataChange {
 }
 
 /** Options of {@link planSchemaChange}. */
-export interface PlanOptions {
+interface PlanOptions {
   /**
    * A NOT NULL column without a DEFAULT added to a table that keeps its rows has no value to take:
    * `"refuse"` throws; `"fill"` gives every row a value of the column's type (`0`, `''`, `x''`),
@@ -70,7 +70,7 @@ export interface PlanOptions {
 }
 
 /** The SQL of one direction of a generated migration. */
-export interface SchemaChangePlan {
+interface SchemaChangePlan {
   /** The statements, with comments, as the text of a `.sql` section. */
   sql: string;
   /** Steps that drop or change data, or fail on some rows, in the order they run. */
@@ -94,7 +94,7 @@ export const FOREIGN_KEYS_GUARD: string = [
 ].join("\n");
 
 /** The two schemas of a plan, and the renames between them. */
-export interface SchemaChange {
+interface SchemaChange {
   /** The schema the scratch database holds, from `readSchema`. */
   from: DatabaseSchema;
   /** The wanted schema. */

@@ -19,7 +19,7 @@ import { lookup, type Renames } from "./migration_plan.ts";
 import { quoteName } from "../sql/tokens.ts";
 
 /** What {@link proveMigration} checks. */
-export interface ProofInput {
+interface ProofInput {
   /** The database the known migrations leave, serialized (`DatabaseSync.serialize()`). */
   base: Uint8Array;
   /** The known migrations. */
@@ -39,7 +39,7 @@ export interface ProofInput {
 }
 
 /** What the proof found. */
-export interface ProofResult {
+interface ProofResult {
   /** Each way the migration fails the proof, as a sentence; empty when it passes. */
   problems: string[];
   /** Tables no sample row fitted, so the proof ran with them empty. */

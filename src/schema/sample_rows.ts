@@ -17,10 +17,10 @@ import { affinity } from "./column_rules.ts";
 import { quoteName, tokenize } from "../sql/tokens.ts";
 
 /** A value a sample row gives a column. */
-export type SampleValue = number | string | Uint8Array | null;
+type SampleValue = number | string | Uint8Array | null;
 
 /** Options of {@link addSampleRows}. */
-export interface SampleRowsOptions {
+interface SampleRowsOptions {
   /** Rows to add to each table. @default {2} */
   rowsPerTable?: number;
   /** Fill only the tables that have no rows. @default {false} */
@@ -35,7 +35,7 @@ export interface SampleRowsOptions {
 }
 
 /** What {@link addSampleRows} added. */
-export interface SampleRowsResult {
+interface SampleRowsResult {
   /** Rows added, by table. */
   rows: Record<string, number>;
   /** Tables that took no row: no values found fit their constraints (and `accept`). */

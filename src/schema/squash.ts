@@ -132,25 +132,26 @@ export function squashMigration(schema: DatabaseSchema, options: SquashOptions):
     `-- of their reference tables. New databases run it instead of them; databases already at version`,
     `-- ${options.toVersion} or later never run it. The squashed files are in the archive folder.`,
   ];
-  const rows = (options.referenceData ?? []).flatMap(insertStatements);
-  const body = [...schemaStatements(schema), ...rows].join("\n\n");
+  const referenceSql = (options.referenceData ?? []).flatMap(referenceDataSql);
+  const body = [...schemaStatements(schema), ...referenceSql].join("\n\n");
   return { fileName: `${last}_baseline.sql`, text: `${header.join("\n")}\n\n-- migrate:up\n${body}\n` };
 }
 
-function insertStatements(data: ReferenceData): string[] {
+/** The SQL that puts back a reference table's rows and its AUTOINCREMENT counter, a paragraph each. */
+function referenceDataSql(data: ReferenceData): string[] {
   const table = quoteName(data.table);
-  const statements = data.rows.length === 0 ? [] : [
+  const paragraphs = data.rows.length === 0 ? [] : [
     `INSERT INTO ${table} (${data.columns.map(quoteName).join(", ")}) VALUES\n  ${
       data.rows.map((row) => `(${row.join(", ")})`).join(",\n  ")
     };`,
   ];
   if (data.sequence !== null) {
     const name = `'${data.table.replaceAll("'", "''")}'`;
-    statements.push(
+    paragraphs.push(
       `DELETE FROM sqlite_sequence WHERE name = ${name};\nINSERT INTO sqlite_sequence (name, seq) VALUES (${name}, ${data.sequence});`,
     );
   }
-  return statements;
+  return paragraphs;
 }
 
 /** A migration file moved by {@link archiveMigrations}. */
@@ -218,7 +219,7 @@ export async function archiveMigrations(
 }
 
 /** Options of {@link squashDirectory}. */
-export interface SquashDirectoryOptions {
+interface SquashDirectoryOptions {
   /** Squash migrations 1 (or the first known) to this version. */
   toVersion: number;
   /** Tables whose rows the baseline recreates (countries, roles, …). @default {[]} */
@@ -228,7 +229,7 @@ export interface SquashDirectoryOptions {
 }
 
 /** What {@link squashDirectory} did. */
-export interface SquashResult {
+interface SquashResult {
   /** Path of the baseline migration written. */
   file: string;
   /** The files moved to the archive folder. */

@@ -345,7 +345,7 @@ function shortened(sql: string): string {
  *
  * @throws {InvalidInputError} naming the rename that does not fit, and why.
  */
-export function resolveRenames(
+function resolveRenames(
   rename: Readonly<Record<string, string>>,
   before: DatabaseSchema,
   after: DatabaseSchema,

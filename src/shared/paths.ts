@@ -1,8 +1,8 @@
 /**
  * Paths: joining, resolving and taking apart file paths by the platform's rules, conversions between
  * `file:` URLs and paths, and whether a file exists. Here instead of `node:path`, `node:url` and
- * `node:fs` because importing any Node polyfill makes Deno start its Node compatibility layer (about
- * 5 ms and 3 MB, node:fs over ten), paid at every start of every app that migrates on start-up.
+ * `node:fs` because importing any Node polyfill makes Deno start its Node compatibility layer, a cost
+ * in time and memory paid at every start of every app that migrates on start-up.
  *
  * The path functions behave as `node:path`'s do on the same platform: POSIX rules, or on Windows
  * both separators, drive letters (`C:\`, and `C:` relative to that drive) and UNC shares

@@ -52,7 +52,7 @@ export interface MigrationFile {
 }
 
 /** Options of {@link readMigrationFiles}. */
-export interface ReadFilesOptions {
+interface ReadFilesOptions {
   /** The file cache; without it, every file is read. */
   cacheFile?: string;
   /** Update the cache file when what it knows changed. @default {true} */
@@ -142,7 +142,7 @@ function cachedFile(file: string, known: CachedFile): MigrationFile {
  *
  * @throws {MigrationFileError} naming the file and line at fault.
  */
-export function readMigrationFile(file: string, parsed: MigrationFileName): MigrationFile {
+function readMigrationFile(file: string, parsed: MigrationFileName): MigrationFile {
   const source = readSource(file);
   const sql = parsed.kind === "sql" ? parseSqlMigration(source, file) : null;
   return {

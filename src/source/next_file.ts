@@ -44,7 +44,7 @@ export function slugify(description: string): string {
 }
 
 /** The version the next migration of a directory takes: one above the highest, 1 in a new directory. */
-export function nextVersion(dir: string): number {
+function nextVersion(dir: string): number {
   return Math.max(0, ...listMigrationFiles(dir).map((f) => f.parsed.version)) + 1;
 }
 

@@ -16,7 +16,7 @@ import { lineCommentOffsets } from "../sql/script.ts";
 export const BASELINE_MARKER = "-- strata:baseline";
 
 /** One section of a `.sql` migration, and where it stands in the file's text (for error positions). */
-export interface SqlFileSection {
+interface SqlFileSection {
   /** The section's SQL. */
   sql: string;
   /** The file's text, as parsed (without a BOM, with `\n` line breaks). */
@@ -43,7 +43,7 @@ const MARKER = /^--\s*migrate:(\S*)(.*)$/;
  * of its line, as SQLite reads the text: inside a string, a quoted name or a block comment it is
  * part of the SQL around it. Only lines that contain `migrate:` can be markers, so the text is
  * searched for those instead of being split into lines: each section is a slice of the text, which
- * costs no copy and leaves no line strings to collect (with 10,000 files, 14 MiB less at the peak).
+ * costs no copy and leaves no line strings to collect, and a run holds thousands of files at once.
  *
  * @throws {MigrationFileError} naming the file and line at fault.
  */

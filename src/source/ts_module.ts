@@ -9,7 +9,7 @@ import { toFileUrl } from "../shared/paths.ts";
 import { MigrationFileError } from "../shared/errors.ts";
 
 /** A migration module's default export, checked: its functions, and whether it runs in a transaction. */
-export interface ModuleMigration {
+interface ModuleMigration {
   /** Its `up`, bound to the export. */
   up(db: never): unknown;
   /** Its `down`, bound to the export, when it has one. */

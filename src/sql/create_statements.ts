@@ -35,7 +35,7 @@ export interface ColumnDefinition {
 }
 
 /** A table constraint of a `CREATE TABLE` statement (after the columns). */
-export interface TableConstraint {
+interface TableConstraint {
   /** Its `CONSTRAINT` name, or null. */
   name: string | null;
   /** What it constrains. */
@@ -200,7 +200,7 @@ export function columnText(name: string, definition: string): string {
 }
 
 /** The parts of a `CREATE INDEX` statement. */
-export interface IndexDefinition {
+interface IndexDefinition {
   /** Whether it is a `UNIQUE` index. */
   unique: boolean;
   /** The table it indexes, unquoted. */

@@ -7,7 +7,7 @@
  */
 
 /** What a token is. `word` is a bare keyword or name; `identifier` a quoted name. */
-export type TokenKind =
+type TokenKind =
   | "word"
   | "identifier"
   | "string"
