@@ -40,7 +40,7 @@ Deno.test("a dry run reports each migration's changes and leaves the file byte-f
       const preview = result.steps[0].preview!;
       assert.deepEqual(preview.created, ["index users_email"]);
       assert.equal(preview.rowsChanged, 2);
-      assert.equal(result.steps[0].statements, 3);
+      assert.equal(result.steps[0].calls, 3);
       assert.deepEqual(fileBytes(path), before);
       assert.equal(await manager.getCurrentVersion(), 1);
 

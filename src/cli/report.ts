@@ -75,7 +75,7 @@ function previewLine(terminal: Terminal, step: StepResult): string {
   if (!preview) return head;
   if (preview.skipped) return `${head}: ${paint(terminal, "yellow", "not previewed")}, ${preview.skipped}`;
   const parts = [
-    `${step.statements} call${step.statements === 1 ? "" : "s"}`,
+    `${step.calls} call${step.calls === 1 ? "" : "s"}`,
     `${preview.rowsChanged} row${preview.rowsChanged === 1 ? "" : "s"} changed`,
     ...(preview.created.length ? [`creates ${preview.created.join(", ")}`] : []),
     ...(preview.altered.length ? [`changes ${preview.altered.join(", ")}`] : []),

@@ -138,7 +138,7 @@ export const MAX_MIGRATION_TIMEOUT_MS = 2_147_483_647;
  * @param input The option or flag it came from, for the message.
  * @throws {InvalidInputError} for a value that is not a whole number from 0 to {@link MAX_MIGRATION_TIMEOUT_MS}.
  */
-export function checkMigrationTimeout(value: number | undefined, input = "migrationTimeoutMs"): number {
+function checkMigrationTimeout(value: number | undefined, input = "migrationTimeoutMs"): number {
   const limit = value ?? DEFAULT_MIGRATION_TIMEOUT_MS;
   if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_MIGRATION_TIMEOUT_MS) {
     throw new InvalidInputError(

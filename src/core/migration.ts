@@ -1,5 +1,5 @@
 /**
- * The migration model: what a migration is, the class style the original design used, and the rules a
+ * The migration model: what a migration is, the class style of the seed-era module, and the rules a
  * set of migrations must follow before anything runs.
  *
  * @module
@@ -52,7 +52,7 @@ export interface MigrationModule {
 }
 
 /**
- * Base class for migrations written in the class style of the original design. A subclass sets
+ * Base class for migrations written in the class style of the seed-era module. A subclass sets
  * `description` and `up()`, and as plain members (no `override`) `version` (left out in a migration
  * file, whose name gives it), `down()` to be reversible, and `transaction = false` to run outside a
  * transaction.
@@ -137,7 +137,7 @@ const BUILT = new WeakSet<Migration>();
 
 /**
  * Marks a migration the toolkit built itself, so registering it neither checks nor copies it: a copy
- * would keep the original alive through its bound methods, twice the memory for 10,000 files.
+ * would keep the original alive through its bound methods, doubling what a run holds for its migrations.
  */
 export function builtMigration<T extends Migration>(migration: T): T {
   BUILT.add(migration);

@@ -98,7 +98,7 @@ export async function openDatabase<T extends string | URL>(
 }
 
 /** Options of {@link openEngine}. */
-export interface OpenEngineOptions {
+interface OpenEngineOptions {
   /**
    * How long to wait for another connection's write lock, in milliseconds (0 to 2147483647).
    * @default {60000}
@@ -118,7 +118,7 @@ export interface OpenEngineOptions {
 }
 
 /** A database opened by {@link openEngine}. */
-export interface OpenedEngine {
+interface OpenedEngine {
   /** The engine, for a `MigrationManager`. */
   engine: SqlEngine;
   /** Closes the database. */

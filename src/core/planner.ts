@@ -275,7 +275,7 @@ export function assertReversible(plan: readonly Migration[], input: string): voi
  * What stops `migrate` on this database, in the order it finds them: every problem of
  * {@link stateProblems}, then, when it has something to apply, a history table it cannot write to.
  */
-export function migrateProblems(state: DatabaseState, known: readonly Migration[]): DatabaseStateError[] {
+function migrateProblems(state: DatabaseState, known: readonly Migration[]): DatabaseStateError[] {
   const problems = stateProblems(state, known);
   const unwritable = historyWriteProblem(state);
   return unwritable && planMigrate(state, known).length > 0 ? [...problems, unwritable] : problems;

@@ -27,7 +27,7 @@ import {
 import { beginWrite, type LockContext } from "./write_transaction.ts";
 
 /** What the run has done so far, which each commit of a migration outside a transaction keeps. */
-export interface RunSoFar {
+interface RunSoFar {
   /** The steps run so far; the migration's own is added when it succeeds. */
   steps: StepResult[];
   /** The database's version with those steps kept. */

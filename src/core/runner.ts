@@ -52,7 +52,7 @@ export interface RunContext extends LockContext {
 }
 
 /** One migrate or rollback, as the caller asked for it. */
-export interface RunRequest {
+interface RunRequest {
   /** What to run: pending migrations up, or applied ones down. */
   command: "migrate" | "rollback";
   /** migrate: apply up to this version; rollback: revert every migration above it. */
@@ -309,7 +309,7 @@ function notPreviewed(migration: Migration, direction: Direction): StepResult {
     description: migration.description,
     direction,
     durationMs: 0,
-    statements: 0,
+    calls: 0,
     preview: {
       rowsChanged: 0,
       created: [],

@@ -37,7 +37,7 @@ export interface SettingsVersion {
 }
 
 /** A migration the `settings` version says is applied, as the history records it. */
-export interface SettingsEntry {
+interface SettingsEntry {
   /** Its version. */
   version: number;
   /** Its file name, or `settings <key>` for a version no known migration has. */

@@ -36,7 +36,7 @@ export interface StepResult {
   /** Time `up()`/`down()` and its checks took, in milliseconds. */
   durationMs: number;
   /** Calls the migration made to the executor. */
-  statements: number;
+  calls: number;
   /**
    * What the migration did that did nothing: `PRAGMA foreign_keys` in its transaction, or no SQL at
    * all (an `up()` still empty).
@@ -73,7 +73,7 @@ export interface StepPreview {
 }
 
 /** What a run knows of the database's foreign keys, shared by its migrations. */
-export interface ForeignKeyWatch {
+interface ForeignKeyWatch {
   /**
    * Violations the database had before the run (`table rowid parent` keys). A migration fails only
    * for violations it adds: old orphans in an upgraded database must not block every later migration.
@@ -223,7 +223,7 @@ function stepResult(
     description: migration.description,
     direction,
     durationMs,
-    statements: calls,
+    calls,
     ...(notices.length > 0 ? { notices: [...notices] } : {}),
     ...(preview ? { preview } : {}),
   };
@@ -257,7 +257,7 @@ function compare(before: Observation, after: Observation): StepPreview {
 }
 
 /** What running a migration outside a transaction did; the runner records it. */
-export interface OutsideStep {
+interface OutsideStep {
   /** The step, as a successful one is reported. */
   step: StepResult;
   /** Why it failed, or null; its statements before the failure stay. */

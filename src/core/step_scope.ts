@@ -30,7 +30,7 @@ export interface RunControl {
 }
 
 /** Options of a {@link StepScope}. */
-export interface StepScopeOptions {
+interface StepScopeOptions {
   /** The migration the step runs, for messages. */
   migration: Pick<Migration, "version" | "description">;
   /** `"up"` or `"down"`. */
