@@ -45,7 +45,7 @@ async function readGraph(): Promise<Graph> {
   const modules = await srcModules();
   return await withTempDir(async (dir) => {
     const entry = join(dir, "all.ts");
-    const src = repoPath("src");
+    const src = repoPath("src/");
     await Deno.writeTextFile(
       entry,
       modules.map((m) => `import ${JSON.stringify(`file://${src}${m}`)};\n`).join(""),
@@ -59,6 +59,7 @@ async function readGraph(): Promise<Graph> {
     const info = JSON.parse(new TextDecoder().decode(output.stdout)) as {
       modules: {
         specifier: string;
+        error?: string;
         dependencies?: { code?: { specifier?: string }; type?: { specifier?: string } }[];
       }[];
     };
@@ -66,6 +67,7 @@ async function readGraph(): Promise<Graph> {
     const imports = new Map<string, Set<string>>();
     for (const module of info.modules) {
       if (!module.specifier.startsWith(prefix)) continue;
+      assert.equal(module.error, undefined, `deno info could not read ${module.specifier}`);
       const targets = new Set<string>();
       for (const dependency of module.dependencies ?? []) {
         for (const target of [dependency.code?.specifier, dependency.type?.specifier]) {
@@ -79,6 +81,12 @@ async function readGraph(): Promise<Graph> {
 }
 
 const graph = await readGraph();
+
+Deno.test("the graph is read: every module of src/ is in it, with the imports it has", () => {
+  assert.ok(graph.imports.size >= 80, `${graph.imports.size} modules`);
+  assert.ok(graph.imports.get("core/manager.ts")?.has("core/planner.ts"), "manager.ts imports planner.ts");
+  assert.ok(graph.imports.get("core/migration.ts")?.has("shared/errors.ts"), "type and value imports alike");
+});
 
 Deno.test("every module of src/ sits in one of the layers' folders", () => {
   const outside = [...graph.imports.keys()].filter((module) => !(module.split("/")[0] in LAYERS));

@@ -6,13 +6,13 @@
  *
  * @module
  */
+import { listForMessage } from "../shared/format.ts";
 import { parseArgs } from "./args.ts";
 import { type CommandContext, type CommandSpec, type FlagName, FLAGS } from "./flags.ts";
 import { COMMANDS } from "./commands.ts";
 import { EXIT, EXIT_MEANINGS, exitCodeOf, UsageError } from "./exit_codes.ts";
 import { isPermissionRefusal, readEnv } from "./permissions.ts";
 import { MigrationError, StrataError } from "../shared/errors.ts";
-import { listForMessage } from "../core/migration.ts";
 import { nearestName } from "./nearest_name.ts";
 import { paint, type Terminal } from "./report.ts";
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { listForMessage } from "../shared/format.ts";
 import { MigrationSetError } from "../shared/errors.ts";
 import type { Executor } from "./executor.ts";
 import { locateSqlError, type SqlSection } from "../sql/error_position.ts";
@@ -295,23 +296,9 @@ function where(m: Migration): string {
   return m.file ? ` (${m.file})` : m.description ? ` ("${m.description}")` : "";
 }
 
-/**
- * A list for a message: the items joined by commas, cut after `max` with a count of the rest, so a
- * problem with a thousand migrations still reads as one paragraph.
- */
-export function listForMessage(items: readonly string[], max = 10): string {
-  const shown = items.slice(0, max).join(", ");
-  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
-}
-
 /** The identity recorded for a migration: its file name, or its description when defined in code. */
 export function nameOf(m: Pick<Migration, "file" | "description">): string {
   return m.file
     ? m.file.slice(Math.max(m.file.lastIndexOf("/"), m.file.lastIndexOf("\\")) + 1)
     : m.description;
-}
-
-/** The label a migration goes by in messages: `7 ("add index")`. */
-export function label(m: Pick<Migration, "version" | "description">): string {
-  return `${m.version} ("${m.description}")`;
 }

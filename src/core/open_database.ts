@@ -6,7 +6,8 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import type { SqlEngine } from "../engines/engine.ts";
-import { type LibsqlClient, LibsqlClientEngine } from "../engines/libsql_client.ts";
+import { LibsqlClientEngine } from "../engines/libsql_client.ts";
+import type { LibsqlClient } from "../engines/libsql_shape.ts";
 import type { TokenSource } from "../engines/libsql_errors.ts";
 import { NodeSqliteEngine } from "../engines/node_sqlite.ts";
 import { DatabaseStateError, InvalidInputError } from "../shared/errors.ts";

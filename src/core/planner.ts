@@ -5,10 +5,11 @@
  *
  * @module
  */
+import { label, listForMessage } from "../shared/format.ts";
 import { DatabaseStateError, type DatabaseStateReason, InvalidInputError } from "../shared/errors.ts";
 import type { AppliedMigration } from "./history.ts";
 import type { DatabaseState } from "./database_state.ts";
-import { isValidVersion, label, listForMessage, type Migration, nameOf } from "./migration.ts";
+import { isValidVersion, type Migration, nameOf } from "./migration.ts";
 import { settingsConflict } from "./settings_version.ts";
 import { type Wording, wordsOf } from "./wording.ts";
 

@@ -4,8 +4,9 @@
  *
  * @module
  */
+import { label, listForMessage } from "../shared/format.ts";
 import { type Direction, MigrationError, RunInterruptedError } from "../shared/errors.ts";
-import { label, listForMessage, type Migration } from "./migration.ts";
+import type { Migration } from "./migration.ts";
 import type { StepFailed } from "./step.ts";
 import { describeReason, type LateCallError } from "./step_scope.ts";
 

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { label } from "../shared/format.ts";
 import {
   type Row,
   runUnobserved,
@@ -21,7 +22,7 @@ import { findDestructiveChanges } from "../sql/destructive.ts";
 import { type Direction, MigrationError } from "../shared/errors.ts";
 import { type ExecutorTarget, MigrationExecutor } from "./executor.ts";
 import type { AppliedMigration, HistoryStore } from "./history.ts";
-import { isSqlBody, label, type Migration, nameOf } from "./migration.ts";
+import { isSqlBody, type Migration, nameOf } from "./migration.ts";
 import { describeReason, type RunControl, StepScope } from "./step_scope.ts";
 import { type MigrationGuard, migrationGuard, RUNNER_SAVEPOINT_PREFIX } from "./transaction_guard.ts";
 

@@ -12,8 +12,8 @@
  *
  * @module
  */
+import { label } from "../shared/format.ts";
 import type { Direction } from "../shared/errors.ts";
-import { label, type Migration } from "./migration.ts";
 
 /** What a step needs from the run it belongs to. */
 export interface RunControl {
@@ -32,7 +32,7 @@ export interface RunControl {
 /** Options of a {@link StepScope}. */
 interface StepScopeOptions {
   /** The migration the step runs, for messages. */
-  migration: Pick<Migration, "version" | "description">;
+  migration: { readonly version: number; readonly description: string };
   /** `"up"` or `"down"`. */
   direction: Direction;
   /** The run the step belongs to. */

@@ -10,7 +10,8 @@ import type { SqlEngine } from "./engine.ts";
 import { InvalidInputError } from "../shared/errors.ts";
 import { type BetterSqliteDatabase, BetterSqliteEngine, isBetterSqliteDatabase } from "./better_sqlite.ts";
 import { type DbSqliteDatabase, DbSqliteEngine, isDbSqliteDatabase } from "./db_sqlite.ts";
-import { isLibsqlClient, type LibsqlClient, LibsqlClientEngine } from "./libsql_client.ts";
+import { LibsqlClientEngine } from "./libsql_client.ts";
+import { isLibsqlClient, type LibsqlClient } from "./libsql_shape.ts";
 import { isNodeSqliteDatabase, NodeSqliteEngine } from "./node_sqlite.ts";
 
 /**

@@ -22,7 +22,7 @@ import type { Row, SqlParams, StatementResult, WriteTransaction } from "./engine
 import { fromClientError, serverEndedTransaction, type TokenSource } from "./libsql_errors.ts";
 import { withLiterals } from "./sql_literals.ts";
 import { bindValue, exactInteger, isPositional, toRow } from "./values.ts";
-import type { LibsqlResultSet, LibsqlStatement, LibsqlTransaction } from "./libsql_client.ts";
+import type { LibsqlResultSet, LibsqlStatement, LibsqlTransaction } from "./libsql_shape.ts";
 
 const COUNTS_SQL = "SELECT changes() AS changes, last_insert_rowid() AS id";
 

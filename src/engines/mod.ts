@@ -37,4 +37,4 @@ export type {
 } from "./engine.ts";
 export type { DbSqliteDatabase, DbSqliteStatement } from "./db_sqlite.ts";
 export type { BetterSqliteDatabase, BetterSqliteStatement } from "./better_sqlite.ts";
-export type { LibsqlClient, LibsqlResultSet, LibsqlStatement, LibsqlTransaction } from "./libsql_client.ts";
+export type { LibsqlClient, LibsqlResultSet, LibsqlStatement, LibsqlTransaction } from "./libsql_shape.ts";

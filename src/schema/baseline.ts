@@ -5,10 +5,11 @@
  *
  * @module
  */
+import { listForMessage } from "../shared/format.ts";
 import type { DatabaseInput } from "../engines/detect.ts";
 import { DatabaseStateError, InvalidInputError } from "../shared/errors.ts";
 import { MigrationManager } from "../core/manager.ts";
-import { listForMessage, type MigrationInput } from "../core/migration.ts";
+import type { MigrationInput } from "../core/migration.ts";
 import { alreadyMigrated } from "../core/record_applied.ts";
 import { wordsOf } from "../core/wording.ts";
 import { checkDrift } from "./drift.ts";

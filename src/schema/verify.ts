@@ -8,10 +8,11 @@
  *
  * @module
  */
+import { label } from "../shared/format.ts";
 import { DatabaseSync } from "node:sqlite";
 import { InvalidInputError } from "../shared/errors.ts";
 import { MigrationManager } from "../core/manager.ts";
-import { label, type MigrationInput, resolveMigration } from "../core/migration.ts";
+import { type MigrationInput, resolveMigration } from "../core/migration.ts";
 import { addSampleRows, tableRows } from "./sample_rows.ts";
 import { type DatabaseSchema, findTable } from "../sql/schema_model.ts";
 import { readSchema } from "./read_schema.ts";
