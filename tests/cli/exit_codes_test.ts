@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { main } from "../../src/cli/main.ts";
 import { EXIT, EXIT_MEANINGS } from "../../src/cli/exit_codes.ts";
 import { section } from "../support/markdown.ts";
+import { POSTS_WITHOUT_DOWN_SQL, USERS_SQL } from "../support/fixtures.ts";
 import {
   type CliRun,
   fileBytes,
@@ -18,10 +19,6 @@ import {
   withTempDir,
   writeFiles,
 } from "../support/util.ts";
-
-const USERS =
-  "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n";
-const POSTS = "-- migrate:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n";
 
 /** The rows of docs/cli.md's exit code table: code → meaning. */
 function documentedTable(): Map<number, string> {
@@ -62,7 +59,10 @@ Deno.test("the help's exit code line lists every code of EXIT with its meaning",
 
 /** A project: migrations 1 (reversible) and 2 (not) in `dir`, a database at `db` with `applied` of them. */
 async function project(root: string, applied: number): Promise<{ db: string; dir: string }> {
-  const dir = await writeFiles(join(root, "migrations"), { "001_users.sql": USERS, "002_posts.sql": POSTS });
+  const dir = await writeFiles(join(root, "migrations"), {
+    "001_users.sql": USERS_SQL,
+    "002_posts.sql": POSTS_WITHOUT_DOWN_SQL,
+  });
   const db = join(root, "app.db");
   if (applied > 0) {
     const run = await runCli(["--db", db, "--dir", dir, "--to", String(applied)]);
@@ -238,7 +238,7 @@ const ROWS: Row[] = [
     code: EXIT.validation,
     run: async (root) => {
       const { db, dir } = await project(root, 2);
-      await Deno.writeTextFile(join(dir, "001_users.sql"), USERS.replace("id INTEGER", "id TEXT"));
+      await Deno.writeTextFile(join(dir, "001_users.sql"), USERS_SQL.replace("id INTEGER", "id TEXT"));
       return await runCli(["validate", "--db", db, "--dir", dir]);
     },
     says: /edited since they ran: 1 \(001_users\.sql\)/,
@@ -248,7 +248,7 @@ const ROWS: Row[] = [
     code: EXIT.validation,
     run: async (root) => {
       const { db, dir } = await project(root, 2);
-      await Deno.writeTextFile(join(dir, "003_tags.sql"), POSTS.replace("posts", "tags"));
+      await Deno.writeTextFile(join(dir, "003_tags.sql"), POSTS_WITHOUT_DOWN_SQL.replace("posts", "tags"));
       await Deno.remove(join(dir, "002_posts.sql"));
       return await runCli(["--db", db, "--dir", dir]);
     },

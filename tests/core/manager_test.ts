@@ -8,6 +8,7 @@ import {
   MigrationError,
   MigrationManager,
 } from "../../mod.ts";
+import { createUsersMigration } from "../support/fixtures.ts";
 import { fileBytes, schemaOf, withDatabase, withTempDir } from "../support/util.ts";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -15,12 +16,7 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 /** Three reversible migrations: users, posts referencing users, an index. */
 function blogMigrations(): Migration[] {
   return [
-    {
-      version: 1,
-      description: "create users",
-      up: (db) => db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"),
-      down: (db) => db.exec("DROP TABLE users"),
-    },
+    createUsersMigration(),
     {
       version: 2,
       description: "create posts",

@@ -15,6 +15,7 @@ import {
 } from "../../mod.ts";
 import { type TestDatabase, type TestEngine, testEngines } from "../support/engines.ts";
 import { sqldBinary } from "../support/sqld.ts";
+import { createUsersMigration } from "../support/fixtures.ts";
 import { repoPath, taskFlags, withTempDir } from "../support/util.ts";
 
 const sqld = sqldBinary();
@@ -45,13 +46,6 @@ async function withEngine(
   }
 }
 
-const createUsers: Migration = {
-  version: 1,
-  description: "create users",
-  up: (db) => db.exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"),
-  down: (db) => db.exec("DROP TABLE users"),
-};
-
 const addEmail: Migration = {
   version: 2,
   description: "add email",
@@ -70,7 +64,7 @@ const seedUsers: Migration = {
   },
 };
 
-const ALL = [createUsers, addEmail, seedUsers];
+const ALL = [createUsersMigration(), addEmail, seedUsers];
 
 async function historyOf(database: TestDatabase): Promise<number[]> {
   return (await database.read("SELECT version FROM strata_migrations ORDER BY version")).map((row) =>
@@ -175,7 +169,7 @@ for (const engine of testEngines(sqld)) {
         },
       };
       await withEngine(engine, database, async (db) => {
-        const manager = new MigrationManager(db).registerMigrations([createUsers, failing]);
+        const manager = new MigrationManager(db).registerMigrations([createUsersMigration(), failing]);
         const error = await manager.migrate().then(() => null, (caught) => caught);
         assert.ok(error instanceof MigrationError, String(error));
         assert.equal(error.version, 2);
@@ -336,7 +330,7 @@ for (const engine of testEngines(sqld)) {
         up: (db) => db.exec("BEGIN; CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('x'); COMMIT;"),
       };
       await withEngine(engine, database, async (db) => {
-        const manager = new MigrationManager(db).registerMigrations([createUsers, outside, {
+        const manager = new MigrationManager(db).registerMigrations([createUsersMigration(), outside, {
           ...addEmail,
           version: 3,
         }]);

@@ -15,12 +15,10 @@ import {
 import { checkDrift } from "../../src/schema/mod.ts";
 import { openEngine } from "../../src/core/open_database.ts";
 import type { Executor } from "../../src/core/executor.ts";
+import { USERS_SQL } from "../support/fixtures.ts";
 import { fileBytes, runCli, withDatabase, withTempDir, writeFiles } from "../support/util.ts";
 
-const GOOD = {
-  "001_users.sql":
-    "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n",
-};
+const GOOD = { "001_users.sql": USERS_SQL };
 
 interface Case {
   name: string;

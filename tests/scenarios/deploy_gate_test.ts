@@ -11,13 +11,11 @@ import {
   MigrationManager,
   type MigrationStatus,
 } from "../../mod.ts";
+import { USERS_AND_POSTS_FILES } from "../support/fixtures.ts";
 import { fileBytes, runCli, withDatabase, withTempDir, writeFiles } from "../support/util.ts";
 
 const FILES: Record<string, string> = {
-  "001_users.sql":
-    "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n",
-  "002_posts.sql":
-    "-- migrate:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE posts;\n",
+  ...USERS_AND_POSTS_FILES,
   "003_tags.sql":
     "-- migrate:up\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE tags;\n",
 };

@@ -1,18 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseStateError, loadMigrations, MigrationManager } from "../../mod.ts";
+import { USERS_AND_POSTS_FILES } from "../support/fixtures.ts";
 import { fileBytes, runCli, withDatabase, withTempDir, writeFiles } from "../support/util.ts";
 
-const FILES = {
-  "001_users.sql":
-    "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n",
-  "002_posts.sql":
-    "-- migrate:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE posts;\n",
-};
-
-/** Applies FILES to a new database, then lets the test change the files. */
+/** Applies USERS_AND_POSTS_FILES to a new database, then lets the test change the files. */
 async function appliedProject(dir: string): Promise<{ db: string; migrations: string }> {
-  const migrations = await writeFiles(join(dir, "migrations"), FILES);
+  const migrations = await writeFiles(join(dir, "migrations"), USERS_AND_POSTS_FILES);
   const db = join(dir, "app.db");
   const run = await runCli(["--db", db, "--dir", migrations]);
   assert.equal(run.code, 0, run.stderr);
@@ -30,7 +24,7 @@ Deno.test("migrate, rollback and validate refuse an applied migration whose file
     const { db, migrations } = await appliedProject(dir);
     await Deno.writeTextFile(
       join(migrations, "001_users.sql"),
-      FILES["001_users.sql"].replace("id INTEGER", "id TEXT"),
+      USERS_AND_POSTS_FILES["001_users.sql"].replace("id INTEGER", "id TEXT"),
     );
     await Deno.writeTextFile(
       join(migrations, "003_tags.sql"),
@@ -63,7 +57,10 @@ Deno.test("a renamed or deleted applied migration file is refused, naming the fi
 Deno.test("accept records an intended edit, after which migrate runs again", async () => {
   await withTempDir(async (dir) => {
     const { db, migrations } = await appliedProject(dir);
-    await Deno.writeTextFile(join(migrations, "002_posts.sql"), "-- a comment\n" + FILES["002_posts.sql"]);
+    await Deno.writeTextFile(
+      join(migrations, "002_posts.sql"),
+      "-- a comment\n" + USERS_AND_POSTS_FILES["002_posts.sql"],
+    );
     await managerFor(db, migrations, async (manager) => {
       await assert.rejects(
         manager.migrate(),
@@ -80,7 +77,10 @@ Deno.test("checksums ignore line endings, a byte-order mark and trailing newline
   await withTempDir(async (dir) => {
     const { db, migrations } = await appliedProject(dir);
     const path = join(migrations, "001_users.sql");
-    await Deno.writeTextFile(path, "\uFEFF" + FILES["001_users.sql"].replaceAll("\n", "\r\n") + "\r\n\r\n");
+    await Deno.writeTextFile(
+      path,
+      "\uFEFF" + USERS_AND_POSTS_FILES["001_users.sql"].replaceAll("\n", "\r\n") + "\r\n\r\n",
+    );
     await managerFor(db, migrations, async (manager) => {
       assert.deepEqual(await manager.validate(), []);
     });
@@ -90,8 +90,8 @@ Deno.test("checksums ignore line endings, a byte-order mark and trailing newline
 Deno.test("a migration added below the current version is an error naming it, never skipped", async () => {
   await withTempDir(async (dir) => {
     const migrations = await writeFiles(join(dir, "migrations"), {
-      "001_users.sql": FILES["001_users.sql"],
-      "003_posts.sql": FILES["002_posts.sql"],
+      "001_users.sql": USERS_AND_POSTS_FILES["001_users.sql"],
+      "003_posts.sql": USERS_AND_POSTS_FILES["002_posts.sql"],
     });
     const db = join(dir, "app.db");
     // Applied 1 and 3 when 2 did not exist yet (a branch renumbered its file after the merge).

@@ -6,18 +6,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseStateError, loadMigrations, MigrationError, MigrationManager } from "../../mod.ts";
+import { USERS_AND_POSTS_FILES } from "../support/fixtures.ts";
 import { fileBytes, runCli, withDatabase, withTempDir, writeFiles } from "../support/util.ts";
 
-const FILES = {
-  "001_users.sql":
-    "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n",
-  "002_posts.sql":
-    "-- migrate:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE posts;\n",
-};
-
-/** Applies FILES to a new database through the CLI, then lets the test edit the history. */
+/** Applies USERS_AND_POSTS_FILES to a new database through the CLI, then lets the test edit the history. */
 async function applied(root: string): Promise<{ db: string; dir: string; args: string[] }> {
-  const dir = await writeFiles(join(root, "migrations"), FILES);
+  const dir = await writeFiles(join(root, "migrations"), USERS_AND_POSTS_FILES);
   const db = join(root, "app.db");
   const run = await runCli(["--db", db, "--dir", dir]);
   assert.equal(run.code, 0, run.stderr);
@@ -117,7 +111,7 @@ function addRequiredColumn(table: string, column: string): string {
 for (const table of Object.keys(COLUMNS)) {
   Deno.test(`a NOT NULL column added to ${table} refuses a run before it starts, naming the table, not a migration`, async () => {
     await withTempDir(async (root) => {
-      const dir = await writeFiles(join(root, "migrations"), FILES);
+      const dir = await writeFiles(join(root, "migrations"), USERS_AND_POSTS_FILES);
       const db = join(root, "app.db");
       let ran = false;
       await withDatabase(db, async (conn) => {

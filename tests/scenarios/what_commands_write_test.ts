@@ -6,13 +6,10 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { POSTS_WITHOUT_DOWN_SQL, USERS_SQL } from "../support/fixtures.ts";
 import { runCli, withDatabase, withTempDir, writeFiles } from "../support/util.ts";
 
-const FILES = {
-  "001_users.sql":
-    "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n",
-  "002_posts.sql": "-- migrate:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n",
-};
+const FILES = { "001_users.sql": USERS_SQL, "002_posts.sql": POSTS_WITHOUT_DOWN_SQL };
 
 /** Every file and directory under `root`, with the bytes of each file, to compare before and after. */
 function tree(root: string): Record<string, string> {

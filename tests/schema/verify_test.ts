@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { InvalidInputError, type MigrationInput } from "../../mod.ts";
 import { verifyMigrations } from "../../src/schema/verify.ts";
+import { POSTS_WITHOUT_DOWN_SQL, USERS_SQL } from "../support/fixtures.ts";
 import { runCli, withTempDir, writeFiles } from "../support/util.ts";
 
 function sql(version: number, up: string, down?: string): MigrationInput {
@@ -93,9 +94,8 @@ Deno.test("verifyMigrations() refuses a --from that is no migration's version", 
 Deno.test("migrate verify exits 4 and lists each migration that does not round-trip, touching no file", async () => {
   await withTempDir(async (root) => {
     const dir = await writeFiles(join(root, "migrations"), {
-      "001_users.sql":
-        "-- migrate:up\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n-- migrate:down\nDROP TABLE users;\n",
-      "002_posts.sql": "-- migrate:up\nCREATE TABLE posts (id INTEGER PRIMARY KEY);\n",
+      "001_users.sql": USERS_SQL,
+      "002_posts.sql": POSTS_WITHOUT_DOWN_SQL,
     });
     const before = [...Deno.readDirSync(root)].map((e) => e.name);
     const run = await runCli(["verify", "--dir", dir], { cwd: root });
