@@ -14,7 +14,7 @@ import { runW3 } from "./run_w3.ts";
 import { runW4 } from "./run_w4.ts";
 import { runR1 } from "./run_r1.ts";
 import { runFleet } from "./run_fleet.ts";
-import { sqldBinary } from "../tests/_sqld.ts";
+import { sqldBinary } from "../tests/support/sqld.ts";
 import { sourceRevision } from "./revision.ts";
 import { taskFlags, widenedTo } from "./task_flags.ts";
 import { evaluateTargets } from "./targets.ts";

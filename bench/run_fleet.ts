@@ -16,7 +16,7 @@
 import { createClient } from "@libsql/client/web";
 import { type Migration, MigrationManager } from "../mod.ts";
 import type { LibsqlClient, LibsqlTransaction } from "../src/engines/mod.ts";
-import { startPrimary, stopServer } from "../tests/_sqld.ts";
+import { startPrimary, stopServer } from "../tests/support/sqld.ts";
 import type { FleetResult } from "./types.ts";
 import { smallMigrationObjects } from "./workloads.ts";
 

@@ -10,7 +10,7 @@
  */
 import { createClient } from "@libsql/client/web";
 import { loadMigrations, MigrationManager } from "../mod.ts";
-import { type SqldServer, startPrimary, stopServer } from "../tests/_sqld.ts";
+import { type SqldServer, startPrimary, stopServer } from "../tests/support/sqld.ts";
 import { applyRemote } from "./bounds/apply_sql_remote.ts";
 import { upSections } from "./bounds/up_sections.ts";
 import { type BenchContext, boundSpec, cliSpec, smallMigrationsDir } from "./context.ts";

@@ -6,7 +6,7 @@
  *
  * The path functions behave as `node:path`'s do on the same platform: POSIX rules, or on Windows
  * both separators, drive letters (`C:\`, and `C:` relative to that drive) and UNC shares
- * (`\\server\share\`). A few quirks of `node:path` are not copied (tests/paths_test.ts shows them):
+ * (`\\server\share\`). A few quirks of `node:path` are not copied (tests/shared/paths_test.ts shows them):
  * `dirname("//a")` is `/`, not `//`; `basename("a.db", "a.db")` is `a.db`, not `""`; `relative()`
  * between two shares of one server gives the target, not a `..\..\` path no share can follow; and a
  * relative result gets `.\` in front only when it would otherwise start with a drive (`.\C:x`).

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { withTempDir } from "../_util.ts";
+import { withTempDir } from "../support/util.ts";
 import { readDatabaseState } from "./database_state.ts";
 import { judge } from "./invariant.ts";
 import { Model } from "./model.ts";

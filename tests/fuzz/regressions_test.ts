@@ -1,6 +1,6 @@
 /**
  * Seeds of the fuzz suite that broke the invariant, each named for the behaviour it catches, then
- * every other failing seed found between 201 and 1,000 (1 to 200 run in tests/fuzz_test.ts).
+ * every other failing seed found between 201 and 1,000 (1 to 200 run in tests/fuzz/trials_test.ts).
  *
  * A seed names a trial of the generator as it is: each test first checks that its seed still draws
  * the same trial (a fingerprint of the plan), so a change to the generator fails here loudly instead

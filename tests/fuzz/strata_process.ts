@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { repoPath, widenedTaskFlags } from "../_util.ts";
+import { repoPath, widenedTaskFlags } from "../support/util.ts";
 import type { KillPlan } from "./plan.ts";
 
 /** What one CLI process did, for the trial's report. */

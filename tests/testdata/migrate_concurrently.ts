@@ -8,7 +8,7 @@
  * @module
  */
 import { type Migration, MigrationManager } from "../../mod.ts";
-import { openTestTarget } from "../_engines.ts";
+import { openTestTarget } from "../support/engines.ts";
 
 const [engineName, target] = Deno.args;
 if (!engineName || !target) {
