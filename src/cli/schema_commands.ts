@@ -14,6 +14,7 @@ import {
   withTarget,
 } from "./flags.ts";
 import { requireAccess } from "./permissions.ts";
+import { baseline } from "../schema/baseline.ts";
 import { checkDrift } from "../schema/drift.ts";
 import { InvalidInputError } from "../shared/errors.ts";
 import { EXIT, UsageError } from "./exit_codes.ts";
@@ -84,7 +85,6 @@ export async function runBaseline(c: CommandContext): Promise<void> {
     if (!target.exists) {
       throw new InvalidInputError(`There is no database at ${target.path} to baseline.`, "--db");
     }
-    const { baseline } = await import("../schema/baseline.ts");
     const result = await baseline(target.engine, target.manager.migrations, version, {
       force: c.flags.force === true,
       historyTable: c.flags.table as string | undefined,
