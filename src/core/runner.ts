@@ -77,7 +77,7 @@ export interface RunResult {
   currentVersion: number;
   /** Whether this was a dry run. */
   dryRun: boolean;
-  /** Path of the backup written before the run, when one was asked for and something ran. */
+  /** Path of the backup written before the run, when one was asked for and a locked read found work to do. */
   backup?: string;
 }
 
