@@ -12,6 +12,7 @@
 import { DatabaseStateError, InvalidInputError } from "../shared/errors.ts";
 import { type Row, runUnobserved, type SqlConnection } from "../engines/engine.ts";
 import { readSettingsVersion, settingsAgree, type SettingsVersion } from "./settings_version.ts";
+import { type Migration, nameOf } from "./migration.ts";
 
 /** One applied (or started, for a migration outside a transaction) migration, as recorded. */
 export interface AppliedMigration {
@@ -275,6 +276,24 @@ function toApplied(row: Row, table: string): AppliedMigration {
     checksum: row.checksum === null ? null : String(row.checksum),
     appliedAt: String(row.applied_at),
     durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+    state,
+  };
+}
+
+/** The history entry of a migration. */
+export function appliedEntry(
+  migration: Migration,
+  appliedAt: string,
+  durationMs: number | null,
+  state: AppliedMigration["state"],
+): AppliedMigration {
+  return {
+    version: migration.version,
+    name: nameOf(migration),
+    description: migration.description,
+    checksum: migration.checksum ?? null,
+    appliedAt,
+    durationMs: durationMs === null ? null : Math.round(durationMs * 1000) / 1000,
     state,
   };
 }

@@ -28,6 +28,7 @@ import {
   unverifiedRecords,
 } from "./planner.ts";
 import type { RunContext, RunResult } from "./runner.ts";
+import { acceptEdits, markOutcome, recordApplied, run } from "./write_path.ts";
 import type { StartedMigration } from "./step.ts";
 import type { Wording } from "./wording.ts";
 
@@ -291,7 +292,6 @@ export class MigrationManager {
           dryRun: options.dryRun ?? false,
         };
       }
-      const { run } = await import("./write_path.ts");
       return await run(this.#runContext(), { ...options, command: "migrate" });
     });
   }
@@ -306,7 +306,6 @@ export class MigrationManager {
    */
   async rollback(options: RollbackOptions = {}): Promise<RunResult> {
     return await this.#session(async () => {
-      const { run } = await import("./write_path.ts");
       return await run(this.#runContext(), { ...options, command: "rollback" });
     });
   }
@@ -320,7 +319,6 @@ export class MigrationManager {
    */
   async accept(versions?: readonly number[]): Promise<number[]> {
     return await this.#session(async () => {
-      const { acceptEdits } = await import("./write_path.ts");
       return await acceptEdits(this.#runContext(), versions);
     });
   }
@@ -334,7 +332,6 @@ export class MigrationManager {
    */
   async mark(version: number, outcome: "applied" | "pending"): Promise<void> {
     await this.#session(async () => {
-      const { markOutcome } = await import("./write_path.ts");
       await markOutcome(this.#runContext(), version, outcome);
     });
   }
@@ -348,7 +345,6 @@ export class MigrationManager {
    */
   async recordApplied(version: number, command: string): Promise<number[]> {
     return await this.#session(async () => {
-      const { recordApplied } = await import("./write_path.ts");
       return await recordApplied(this.#runContext(), version, command);
     });
   }

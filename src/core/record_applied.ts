@@ -6,10 +6,9 @@
  */
 import { DatabaseStateError } from "../shared/errors.ts";
 import { editHistory, type HistoryEditor } from "./history_edit.ts";
-import { isoNow } from "./history.ts";
+import { appliedEntry, isoNow } from "./history.ts";
 import { writable } from "./planner.ts";
 import { writeSettingsVersion } from "./settings_version.ts";
-import { appliedEntry } from "./step.ts";
 
 /**
  * Records migrations 1 to `version` as applied, and the run as `command`.

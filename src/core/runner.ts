@@ -21,7 +21,6 @@
  */
 import type { SqlEngine, WriteTransaction } from "../engines/engine.ts";
 import type { Direction } from "../shared/errors.ts";
-import { backupDatabase, type BackupOptions } from "./backup.ts";
 import { type DatabaseState, type KnownMigrations, readState } from "./database_state.ts";
 import { type HistoryStore, isoNow } from "./history.ts";
 import { type Migration, resolveMigration } from "./migration.ts";
@@ -32,6 +31,7 @@ import { runOutside } from "./run_outside.ts";
 import { writeSettingsVersion } from "./settings_version.ts";
 import {
   migrationFailure,
+  type Previewer,
   runStep,
   type StartedMigration,
   type StepContext,
@@ -52,7 +52,7 @@ export interface RunContext extends LockContext {
 }
 
 /** One migrate or rollback, as the caller asked for it. */
-interface RunRequest {
+export interface RunRequest {
   /** What to run: pending migrations up, or applied ones down. */
   command: "migrate" | "rollback";
   /** migrate: apply up to this version; rollback: revert every migration above it. */
@@ -61,8 +61,13 @@ interface RunRequest {
   steps?: number;
   /** Run everything, report what it did, then roll it all back. @default {false} */
   dryRun?: boolean;
-  /** Write a copy of the database before the first migration runs (not in a dry run). */
-  backup?: boolean | BackupOptions;
+  /**
+   * Writes a copy of the database, at the version given, and returns its path: called once, before
+   * the first migration runs, when there is something to run.
+   */
+  backup?: (version: number) => Promise<string>;
+  /** Measures what each migration changes: given for a dry run. */
+  preview?: Previewer;
   /** Interrupts the run: what it did in its transaction is rolled back. */
   signal?: AbortSignal;
   /** Told as each migration starts. */
@@ -96,23 +101,17 @@ const STARTED_POLL_MS = 100;
  */
 export async function run(ctx: RunContext, request: RunRequest): Promise<RunResult> {
   const dryRun = request.dryRun ?? false;
-  const backupWanted = Boolean(request.backup) && !dryRun;
+  const takeBackup = dryRun ? undefined : request.backup;
   let backup: string | undefined;
   for (;;) {
     const attempt = await withForeignKeysDeferred(
       ctx.engine,
-      (checkForeignKeys) => lockedRun(ctx, request, checkForeignKeys, backupWanted && backup === undefined),
+      (checkForeignKeys) =>
+        lockedRun(ctx, request, checkForeignKeys, takeBackup !== undefined && backup === undefined),
     );
     if ("steps" in attempt) return { ...attempt, dryRun, ...(backup ? { backup } : {}) };
-    if ("backupAt" in attempt) {
-      backup = await backupDatabase(
-        ctx.engine,
-        attempt.backupAt,
-        typeof request.backup === "object" ? request.backup : {},
-      );
-    } else {
-      await delay(STARTED_POLL_MS);
-    }
+    if ("backupAt" in attempt) backup = await takeBackup!(attempt.backupAt);
+    else await delay(STARTED_POLL_MS);
   }
 }
 
@@ -215,7 +214,7 @@ async function runPlan(
         run,
         timeoutMs: ctx.migrationTimeoutMs,
         now: isoNow,
-        preview: request.dryRun,
+        preview: request.dryRun ? request.preview : undefined,
       };
       try {
         if (migration.transaction === false) {

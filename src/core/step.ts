@@ -17,11 +17,9 @@ import {
   type SqlEngine,
   type WriteTransaction,
 } from "../engines/engine.ts";
-import { type DatabaseSchema, readSchemaWith } from "../sql/schema_model.ts";
-import { findDestructiveChanges } from "../sql/destructive.ts";
 import { type Direction, MigrationError } from "../shared/errors.ts";
 import { type ExecutorTarget, MigrationExecutor } from "./executor.ts";
-import type { AppliedMigration, HistoryStore } from "./history.ts";
+import { appliedEntry, type AppliedMigration, type HistoryStore } from "./history.ts";
 import { isSqlBody, type Migration, nameOf } from "./migration.ts";
 import { describeReason, type RunControl, StepScope } from "./step_scope.ts";
 import { type MigrationGuard, migrationGuard, RUNNER_SAVEPOINT_PREFIX } from "./transaction_guard.ts";
@@ -56,6 +54,12 @@ export interface StartedMigration {
   /** `"up"` when applying, `"down"` when rolling back. */
   direction: Direction;
 }
+
+/**
+ * Measures what a migration changes: looks at the database before it runs, and returns what tells,
+ * once it has run, what changed. A dry run loads one (see `write_path.ts`); other runs never do.
+ */
+export type Previewer = (db: SqlConnection, historyTable: string) => Promise<() => Promise<StepPreview>>;
 
 /** What a migration would change, measured in a dry run that is rolled back afterwards. */
 export interface StepPreview {
@@ -102,8 +106,8 @@ export interface StepContext {
   timeoutMs: number;
   /** The current time, ISO-8601, for the history record. */
   now: () => string;
-  /** Measure what each migration changes (for a dry run). @default {false} */
-  preview?: boolean;
+  /** Measures what each migration changes, in a dry run; absent otherwise. */
+  preview?: Previewer;
 }
 
 /** A step that failed: the migration, and why. The runner says what it means for the run. */
@@ -169,7 +173,7 @@ export async function runStep(
     transaction: ctx.tx,
   });
   try {
-    const before = ctx.preview ? await observe(ctx.tx, ctx.history.table) : null;
+    const measured = ctx.preview ? await ctx.preview(ctx.tx, ctx.history.table) : null;
     ctx.tx.guard?.(guard!.guard);
     try {
       await runBody(scope, executor, migration, direction);
@@ -177,7 +181,7 @@ export async function runStep(
       ctx.tx.guard?.(null);
     }
     if (!(await ctx.tx.isOpen())) throw new Error("it ended the transaction it runs in");
-    const preview = before ? compare(before, await observe(ctx.tx, ctx.history.table)) : undefined;
+    const preview = measured ? await measured() : undefined;
     if (ctx.foreignKeys) {
       ctx.foreignKeys.declared ||= executor.mentionsReferences;
       if (ctx.foreignKeys.declared) await assertNoNewForeignKeyViolations(ctx.tx, ctx.foreignKeys.baseline);
@@ -228,33 +232,6 @@ function stepResult(
     ...(notices.length > 0 ? { notices: [...notices] } : {}),
     ...(preview ? { preview } : {}),
   };
-}
-
-interface Observation {
-  changes: number;
-  objects: Map<string, string>;
-  schema: DatabaseSchema;
-}
-
-/** What a dry run needs to compare before and after a migration. */
-async function observe(db: SqlConnection, historyTable: string): Promise<Observation> {
-  const [{ changes }] = await db.query("SELECT total_changes() AS changes", []);
-  const rows = await db.query("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", []);
-  return {
-    changes: Number(changes),
-    objects: new Map(rows.map((row) => [`${row.type} ${row.name}`, String(row.sql)])),
-    schema: await readSchemaWith((sql, params = []) => db.query(sql, params), historyTable),
-  };
-}
-
-function compare(before: Observation, after: Observation): StepPreview {
-  const created = [...after.objects.keys()].filter((key) => !before.objects.has(key));
-  const dropped = [...before.objects.keys()].filter((key) => !after.objects.has(key));
-  const altered = [...after.objects.keys()].filter((key) =>
-    before.objects.has(key) && before.objects.get(key) !== after.objects.get(key)
-  );
-  const destructive = findDestructiveChanges(before.schema, after.schema).map((change) => change.message);
-  return { rowsChanged: after.changes - before.changes, created, altered, dropped, destructive };
 }
 
 /** What running a migration outside a transaction did; the runner records it. */
@@ -320,24 +297,6 @@ export async function recordOutsideStep(
   } else {
     await ctx.history.remove(ctx.tx, migration.version);
   }
-}
-
-/** The history entry of a migration. */
-export function appliedEntry(
-  migration: Migration,
-  appliedAt: string,
-  durationMs: number | null,
-  state: AppliedMigration["state"],
-): AppliedMigration {
-  return {
-    version: migration.version,
-    name: nameOf(migration),
-    description: migration.description,
-    checksum: migration.checksum ?? null,
-    appliedAt,
-    durationMs: durationMs === null ? null : Math.round(durationMs * 1000) / 1000,
-    state,
-  };
 }
 
 /** What a run starts from: the database's foreign-key violations, and whether it declares any key. */
