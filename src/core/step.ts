@@ -19,8 +19,8 @@ import {
 } from "../engines/engine.ts";
 import { type Direction, MigrationError } from "../shared/errors.ts";
 import { type ExecutorTarget, MigrationExecutor } from "./executor.ts";
-import { appliedEntry, type AppliedMigration, type HistoryStore } from "./history.ts";
-import { isSqlBody, type Migration, nameOf } from "./migration.ts";
+import { appliedEntry, type HistoryStore } from "./history.ts";
+import { isSqlBody, type Migration } from "./migration.ts";
 import { describeReason, type RunControl, StepScope } from "./step_scope.ts";
 import { type MigrationGuard, migrationGuard, RUNNER_SAVEPOINT_PREFIX } from "./transaction_guard.ts";
 
