@@ -6,7 +6,7 @@
  * @module
  */
 import type { SqlConnection } from "../engines/engine.ts";
-import type { AppliedMigration, HistorySnapshot, HistoryStore } from "./history.ts";
+import { type AppliedMigration, type HistorySnapshot, type HistoryStore, isoNow } from "./history.ts";
 import { gapError, type Migration, type VersionGap, versionsIn } from "./migration.ts";
 import { historyFromSettings, type SettingsVersion } from "./settings_version.ts";
 
@@ -57,7 +57,7 @@ export async function readState(
 export function stateOf(snapshot: HistorySnapshot, known: KnownMigrations): DatabaseState {
   const applied = new Map(snapshot.applied.map((entry) => [entry.version, entry]));
   const imported = !snapshot.exists && snapshot.settings
-    ? historyFromSettings(snapshot.settings, known.list, new Date().toISOString())
+    ? historyFromSettings(snapshot.settings, known.list, isoNow())
     : [];
   for (const entry of imported) applied.set(entry.version, entry);
   let currentVersion = 0;

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { isBusyError, SqliteError } from "../engines/engine.ts";
+import { databaseFile } from "../engines/database_file.ts";
+import { isBusyError, type SqlConnection, SqliteError } from "../engines/engine.ts";
 import { DatabaseStateError, MigrationError, StrataError } from "../shared/errors.ts";
 import { type Wording, wordsOf } from "./wording.ts";
 
@@ -14,13 +15,16 @@ import { type Wording, wordsOf } from "./wording.ts";
  * write, before anything of its run was kept, is such a refusal too: the database is read-only,
  * whatever the migration does; after a commit, the failing migration's own SQL is at fault.
  *
- * @param file The database's file, for the message; null for an in-memory one.
+ * @param db The database, asked for its file only when a message names it.
  */
-export function explainFailure(error: unknown, file: string | null, wording: Wording): unknown {
+export async function explainFailure(error: unknown, db: SqlConnection, wording: Wording): Promise<unknown> {
   if (error instanceof MigrationError) {
-    return error.committed.length === 0 && isReadOnly(error.cause) ? readOnlyError(error, file) : error;
+    if (error.committed.length > 0 || !isReadOnly(error.cause)) return error;
+  } else if (error instanceof StrataError) {
+    return error;
   }
-  if (error instanceof StrataError) return error;
+  const file = await databaseFile(db).catch(() => null);
+  if (error instanceof MigrationError) return readOnlyError(error, file);
   const message = error instanceof Error ? error.message : String(error);
   const database = file ? `The database ${file}` : "The database";
   if (/file is not a database|file is encrypted|malformed/i.test(message)) {

@@ -5,7 +5,6 @@
  * @module
  */
 import type { SqlEngine } from "../engines/engine.ts";
-import { databaseFile } from "../engines/database_file.ts";
 import { type DatabaseInput, toEngine } from "../engines/detect.ts";
 import { type DatabaseStateError, InvalidInputError } from "../shared/errors.ts";
 import { type DatabaseState, type KnownMigrations, readState, stateOf } from "./database_state.ts";
@@ -398,7 +397,7 @@ export class MigrationManager {
     try {
       return await work();
     } catch (error) {
-      throw explainFailure(error, await databaseFile(this.#engine).catch(() => null), this.#wording);
+      throw await explainFailure(error, this.#engine, this.#wording);
     } finally {
       if (previous < this.#busyTimeoutMs) await this.#engine.exec(`PRAGMA busy_timeout = ${previous}`);
     }

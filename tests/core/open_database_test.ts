@@ -14,6 +14,10 @@ Deno.test("importing mod.ts loads no engine package: libSQL is imported only whe
   const graph = JSON.parse(new TextDecoder().decode(output.stdout)) as {
     modules: { kind?: string; specifier: string }[];
   };
+  assert.ok(
+    graph.modules.some((m) => m.specifier.endsWith("/src/core/manager.ts")),
+    "deno info read mod.ts's graph",
+  );
   assert.deepEqual(graph.modules.filter((m) => m.kind === "npm").map((m) => m.specifier), []);
 });
 
