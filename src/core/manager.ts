@@ -272,9 +272,9 @@ export class MigrationManager {
   /**
    * Applies pending migrations in version order, each atomically with its history record.
    *
-   * When nothing is pending it returns without taking the write lock. Otherwise it takes the lock,
-   * re-reads the history (another process may have migrated meanwhile) and applies what is still
-   * pending. If a migration fails, it is rolled back alone, the ones before it stay applied, and its
+   * When the history records exactly the known migrations (and no `targetVersion` is given) it
+   * returns without taking the write lock. Otherwise it takes the lock, reads the history under it
+   * (another process may have migrated meanwhile) and applies what is still pending. If a migration fails, it is rolled back alone, the ones before it stay applied, and its
    * {@link MigrationError} is thrown.
    *
    * @throws {MigrationError} when a migration fails.
